@@ -1,0 +1,43 @@
+# jobcrawl's front door. Every target creates .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+
+.PHONY: help setup crawl test lint format demo bench accuracy clean
+
+help:
+	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
+	@echo "make test    - run the whole test suite"
+	@echo "make lint    - ruff check + format check"
+	@echo "make demo    - offline demo: replay recorded boards into data/demo.db"
+	@echo "make bench   - benchmark figures (not pass/fail)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+crawl: $(STAMP)
+	$(BIN)/scrapy crawlall $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: $(STAMP)
+	$(BIN)/python -m crawler.demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

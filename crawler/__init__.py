@@ -1,0 +1,1 @@
+"""jobcrawl's Scrapy project package: settings, the item, base spiders, helpers, commands."""

@@ -1,0 +1,132 @@
+"""Base spider for boards that answer with JSON.
+
+A board spider subclasses ``JsonApiSpider`` and fills in, at most, these hooks:
+
+``start_urls`` / ``start_requests()``
+    Where to start. Override ``start_requests()`` (a plain generator) to build
+    requests from data, e.g. one per configured company; put anything the mapper
+    needs about the request (company slug, region...) in ``meta["board"]``.
+``records(data, response)``
+    Pick the records out of a parsed response. Default: ``data`` itself when it
+    is a list, else ``data["jobs"]``. Skip non-job elements *by shape* here.
+    May also yield follow-up ``scrapy.Request`` objects (pagination).
+``map_record``
+    A **pure function** ``(record: dict, board: dict) -> JobPosting`` (assign a
+    module-level function with ``staticmethod``). No I/O, no spider state: it is
+    unit-tested on saved fixtures. Raise ``ValueError``/``KeyError``/``TypeError``
+    for a record that cannot be mapped; return ``None`` for one that is
+    deliberately skipped (e.g. Ashby's unlisted jobs).
+``patch_item(item, record, response)``
+    Optional last touch on the item with access to the response; default: none.
+
+What the base does for every board:
+
+* parses the body as JSON; a body that is not JSON is logged, counted
+  (``jobcrawl/bad_json``) and kept as a ``Reject`` with the URL and reason;
+* a non-200 response is handed to ``handle_error_response`` (default: logged,
+  counted as ``jobcrawl/http_error/<status>``) and the crawl goes on;
+* a record whose mapping raises becomes a ``Reject`` (source, URL, reason and
+  the raw record) and the other records go on;
+* stamps ``source`` (the spider's ``name``) and ``scraped_at`` on each item.
+
+Spiders never normalise, clean or store: pipelines do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+
+from crawler.items import JobPosting, Reject
+
+logger = logging.getLogger(__name__)
+
+# Errors a mapper raises for a record it cannot map; anything else is a bug and
+# is allowed to surface in the log with a traceback.
+MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class JsonApiSpider(scrapy.Spider):
+    """Crawl a JSON API and map each record to a ``JobPosting`` (see module doc)."""
+
+    # Statuses that reach ``parse`` instead of being filtered by Scrapy, so that a
+    # board's "unknown company" answer is logged and counted rather than lost.
+    handle_httpstatus_list = [404, 410]
+    map_record: Any = None
+
+    async def start(self):
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterable[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, meta={"board": {}})
+
+    def records(self, data: Any, response) -> Iterable[Any]:
+        if isinstance(data, list):
+            return data
+        if isinstance(data, dict) and isinstance(data.get("jobs"), list):
+            return data["jobs"]
+        raise ValueError(
+            f"expected a JSON list or an object with 'jobs', got {type(data).__name__}"
+        )
+
+    def patch_item(self, item: JobPosting, record: Any, response) -> JobPosting:
+        return item
+
+    def handle_error_response(self, response) -> Iterator[Any]:
+        self.crawler.stats.inc_value(f"jobcrawl/http_error/{response.status}")
+        self.logger.error(
+            "%s answered HTTP %s: %s", response.url, response.status, response.text[:200]
+        )
+        return iter(())
+
+    def parse(self, response, **kwargs) -> Iterator[Any]:
+        if response.status != 200:
+            yield from self.handle_error_response(response)
+            return
+        stats = self.crawler.stats
+        try:
+            data = json.loads(response.body)
+        except ValueError as exc:
+            stats.inc_value("jobcrawl/bad_json")
+            self.logger.error("%s: body is not JSON (%s)", response.url, exc)
+            yield Reject(self.name, response.url, f"body is not JSON: {exc}", response.text)
+            return
+        board = response.meta.get("board", {})
+        scraped_at = utc_now_iso()
+        try:
+            records = list(self.records(data, response))
+        except MAPPING_ERRORS as exc:
+            stats.inc_value("jobcrawl/bad_shape")
+            self.logger.error("%s: unexpected JSON shape (%s)", response.url, exc)
+            yield Reject(self.name, response.url, f"unexpected JSON shape: {exc}", data)
+            return
+        for record in records:
+            if isinstance(record, scrapy.Request):
+                yield record
+                continue
+            try:
+                item = self.map_record(record, board)
+            except MAPPING_ERRORS as exc:
+                reason = f"cannot map record: {type(exc).__name__}: {exc}"
+                stats.inc_value("jobcrawl/mapping_errors")
+                self.logger.warning("%s: %s", response.url, reason)
+                url = record.get("url") if isinstance(record, dict) else None
+                yield Reject(self.name, url or response.url, reason, record)
+                continue
+            if item is None:
+                stats.inc_value("jobcrawl/records_skipped")
+                continue
+            item.source = self.name
+            item.scraped_at = scraped_at
+            yield self.patch_item(item, record, response)

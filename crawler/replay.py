@@ -1,0 +1,133 @@
+"""A tiny HTTP server that replays recorded board responses from a folder.
+
+Layout: ``ROOT/HOST/PATH`` holds the body served for ``/HOST/PATH``. A request
+with a query string is served from ``ROOT/HOST/PATH?QUERY`` when that file
+exists, else from ``ROOT/HOST/PATH``. A path that is a folder is served from its
+``index`` file. A sidecar ``FILE.meta.json`` can set ``status``, ``headers`` and
+``content_type``; ``"sequence": [{...}, ...]`` gives successive answers
+(the last one repeats), for retry and fault scenarios. Anything missing is 404.
+
+It is what ``make demo`` and the test suite point ``MIRROR_URL`` at. It only
+ever binds to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+_TYPES = {".json": "application/json", ".xml": "application/xml", ".html": "text/html"}
+
+
+class ReplayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, root: Path, port: int = 0):
+        self.root = Path(root).resolve()
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self) -> ReplayServer:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def count(self, path: str) -> int:
+        """How many times ``/HOST/PATH[?QUERY]`` was requested."""
+        return self.hits[path]
+
+    def resolve(self, raw_path: str) -> Path | None:
+        parts = urlsplit(raw_path)
+        rel = unquote(parts.path).lstrip("/")
+        candidates = []
+        if parts.query:
+            candidates.append(rel + "?" + unquote(parts.query))
+        candidates.append(rel)
+        for cand in candidates:
+            path = (self.root / cand).resolve()
+            if not path.is_relative_to(self.root):
+                return None
+            if path.is_dir():
+                path = path / "index"
+            if path.is_file():
+                return path
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ReplayServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
+        pass
+
+    def do_HEAD(self):
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False):
+        server = self.server
+        with server._lock:
+            server.hits[self.path] += 1
+            nth = server.hits[self.path]
+        path = server.resolve(self.path)
+        if path is None:
+            return self._send(404, b"not found", {"Content-Type": "text/plain"}, head)
+        answer = _meta_answer(path, nth)
+        status = answer.get("status", 200)
+        body = path.read_bytes() if "body" not in answer else answer["body"].encode()
+        ctype = answer.get("content_type") or _TYPES.get(path.suffix)
+        ctype = ctype or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        headers = {"Content-Type": ctype, **answer.get("headers", {})}
+        self._send(status, body, headers, head)
+
+    def _send(self, status: int, body: bytes, headers: dict, head: bool):
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, str(value))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+def _meta_answer(path: Path, nth: int) -> dict:
+    meta_path = path.with_name(path.name + ".meta.json")
+    if not meta_path.is_file():
+        return {}
+    meta = json.loads(meta_path.read_text())
+    seq = meta.pop("sequence", None)
+    if seq:
+        meta = {**meta, **seq[min(nth, len(seq)) - 1]}
+    return meta
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    server = ReplayServer(args.root, args.port)
+    print(f"replaying {args.root} on {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

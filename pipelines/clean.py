@@ -1,0 +1,43 @@
+"""200 · clean text: mojibake repair, sanitised HTML, HTML to text, folded whitespace."""
+
+from __future__ import annotations
+
+from crawler.items import JobPosting
+from crawler.normalize.text import (
+    canonical_url,
+    clean_line,
+    html_to_text,
+    normalize_tags,
+    sanitize_html,
+)
+
+LINE_FIELDS = ("title", "company", "department", "location_raw", "employment_type_raw")
+
+
+def clean_item(item: JobPosting) -> JobPosting:
+    """Clean every text field of ``item`` in place and return it."""
+    for name in LINE_FIELDS:
+        setattr(item, name, clean_line(getattr(item, name)))
+    item.source_id = item.source_id.strip()
+    item.url = canonical_url(item.url)
+    item.apply_url = canonical_url(item.apply_url)
+    item.description_html = sanitize_html(item.description_html)
+    if item.description_html:
+        item.description_text = html_to_text(item.description_html)
+    item.tags = normalize_tags(item.tags)
+    return item
+
+
+class CleanTextPipeline:
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        if isinstance(item, JobPosting):
+            clean_item(item)
+            self.stats.inc_value("jobcrawl/cleaned")
+        return item
