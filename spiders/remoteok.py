@@ -45,8 +45,8 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         salary_currency="USD" if has_salary else None,
         salary_raw=f"{smin}-{smax} USD" if has_salary else None,
         salary_source="structured" if has_salary else None,
-        remote="remote",  # every RemoteOK listing is a remote job by the board's definition
-        remote_raw="remoteok",
+        # RemoteOK lists remote jobs only: the board itself is the structured signal.
+        remote_raw="remote",
         extras=extras,
     )
 
