@@ -61,6 +61,8 @@ def test_fields_are_clean_and_typed(crawl):
             assert "â€" not in text and "Ã" not in text
         assert row["company"] is None or row["company"] == row["company"].strip()
         assert row["posted_at"].endswith("Z")
+    # "â€™" repaired to the typographic apostrophe it was, not flattened to "'".
+    assert sum("’" in (r["description_text"] or "") for r in rows.values()) > 10
     assert "Zócalo Health" in rows["1130733"]["description_text"]  # was "ZÃ³calo"
     assert "Hørsholm" in rows["1130713"]["description_text"]  # was "HÃ¸rsholm"
 

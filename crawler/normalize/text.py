@@ -24,7 +24,8 @@ def fix_mojibake(text: str) -> str:
     """Repair double-encoded UTF-8 (``â€™`` -> ``’``); cheap for text that needs none."""
     if not text or text.isascii() or not _MOJIBAKE_HINT.search(text):
         return text
-    return ftfy.fix_text(text, normalization="NFC")
+    # Keep typographic quotes: the fix is to repair text, not to restyle it.
+    return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
 
 
 def clean_line(text: str | None) -> str | None:
