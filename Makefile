@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: help setup crawl test lint format demo bench accuracy clean
+.PHONY: help setup crawl test lint format demo docs clean
 
 help:
 	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
 	@echo "make test    - run the whole test suite"
 	@echo "make lint    - ruff check + format check"
 	@echo "make demo    - offline demo: replay recorded boards into data/demo.db"
-	@echo "make bench   - benchmark figures (not pass/fail)"
+	@echo "make docs    - regenerate DATA_FORMAT.md from the schema"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ format: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m crawler.demo
+
+docs: $(STAMP)
+	$(BIN)/python -m crawler.datadoc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
