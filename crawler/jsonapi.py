@@ -18,6 +18,14 @@ A board spider subclasses ``JsonApiSpider`` and fills in, at most, these hooks:
     deliberately skipped (e.g. Ashby's unlisted jobs).
 ``patch_item(item, record, response)``
     Optional last touch on the item with access to the response; default: none.
+``record_url_field``
+    The record key holding the posting's URL (default ``"url"``), so that a
+    ``Reject`` points at the posting rather than at the whole API response.
+``handle_error_response(response)``
+    What to do with a non-200 answer (default below).
+
+Boards where one platform hosts many companies (Lever, Greenhouse, Ashby)
+use ``crawler.platform.PlatformSpider``, a subclass that adds the company list.
 
 What the base does for every board:
 
@@ -55,6 +63,11 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def snippet(response, size: int = 200) -> str:
+    """The start of a body for a log line; works for binary (non-text) responses too."""
+    return response.body[:size].decode("utf-8", "replace")
+
+
 class JsonApiSpider(scrapy.Spider):
     """Crawl a JSON API and map each record to a ``JobPosting`` (see module doc)."""
 
@@ -62,6 +75,7 @@ class JsonApiSpider(scrapy.Spider):
     # board's "unknown company" answer is logged and counted rather than lost.
     handle_httpstatus_list = [404, 410]
     map_record: Any = None
+    record_url_field = "url"
 
     async def start(self):
         for request in self.start_requests():
@@ -86,7 +100,7 @@ class JsonApiSpider(scrapy.Spider):
     def handle_error_response(self, response) -> Iterator[Any]:
         self.crawler.stats.inc_value(f"jobcrawl/http_error/{response.status}")
         self.logger.error(
-            "%s answered HTTP %s: %s", response.url, response.status, response.text[:200]
+            "%s answered HTTP %s: %s", response.url, response.status, snippet(response)
         )
         return iter(())
 
@@ -100,7 +114,12 @@ class JsonApiSpider(scrapy.Spider):
         except ValueError as exc:
             stats.inc_value("jobcrawl/bad_json")
             self.logger.error("%s: body is not JSON (%s)", response.url, exc)
-            yield Reject(self.name, response.url, f"body is not JSON: {exc}", response.text)
+            yield Reject(
+                self.name,
+                response.url,
+                f"body is not JSON: {exc}",
+                response.body.decode("utf-8", "replace"),
+            )
             return
         board = response.meta.get("board", {})
         scraped_at = utc_now_iso()
@@ -121,7 +140,7 @@ class JsonApiSpider(scrapy.Spider):
                 reason = f"cannot map record: {type(exc).__name__}: {exc}"
                 stats.inc_value("jobcrawl/mapping_errors")
                 self.logger.warning("%s: %s", response.url, reason)
-                url = record.get("url") if isinstance(record, dict) else None
+                url = record.get(self.record_url_field) if isinstance(record, dict) else None
                 yield Reject(self.name, url or response.url, reason, record)
                 continue
             if item is None:
