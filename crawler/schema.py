@@ -48,6 +48,18 @@ CRAWL_COLUMNS = {
     "errors": ("INTEGER", "Errors logged during the crawl."),
     "requests": ("INTEGER", "HTTP requests sent."),
     "stats": ("JSON", "Scrapy's final crawl stats (JSON object)."),
+    "healthy": (
+        "INTEGER",
+        "1 if the crawl passed every health check (crawler/health.py), 0 if not; null: not judged.",
+    ),
+    "health_problems": (
+        "JSON",
+        "Failing health checks, check name -> reason (JSON object; {} when healthy).",
+    ),
+    "fill_rates": (
+        "JSON",
+        "Per field, the fraction of stored postings that had a value (JSON object).",
+    ),
 }
 
 REJECT_COLUMNS = {
@@ -109,8 +121,16 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX crawls_spider ON crawls (spider, started_at)")
 
 
+def _migration_2(db: sqlite_utils.Database) -> None:
+    # Health verdict per crawl (crawler/health.py), written when the crawl's engine stops.
+    db.execute("ALTER TABLE crawls ADD COLUMN healthy INTEGER")
+    db.execute("ALTER TABLE crawls ADD COLUMN health_problems TEXT")
+    db.execute("ALTER TABLE crawls ADD COLUMN fill_rates TEXT")
+    db.execute("CREATE INDEX crawls_spider_healthy ON crawls (spider, healthy, id)")
+
+
 # Append only: never edit a migration that has shipped.
-MIGRATIONS = [_migration_1]
+MIGRATIONS = [_migration_1, _migration_2]
 
 # Extra tables documented in the data dictionary: name -> {column: (type, doc)}.
 # Later features register their tables here too.

@@ -1,0 +1,251 @@
+"""Is a crawl healthy? Rules over ``crawls`` rows, stored on the row and reflected in exit codes.
+
+A board can break silently: the API still answers 200 but with nothing in it,
+with half the postings, or with a field renamed so that every posting now lacks
+its salary. Each finished crawl is therefore checked against the **last healthy
+crawl of the same board** (its *baseline*; an unhealthy crawl never becomes one,
+so a board that stays broken keeps being reported). The checks, named as they
+appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
+
+``unfinished``
+    the crawl ended for another reason than ``finished`` (shut down, killed, a
+    closespider limit): whatever it saw is incomplete.
+``no_items``
+    it stored no posting at all.
+``count_drop``
+    it stored fewer than ``HEALTH_MIN_COUNT_FRACTION`` (0.5) times the postings
+    of the baseline.
+``fill:<field>``
+    a field filled on at least ``HEALTH_FILL_MIN_PREVIOUS`` (10 %) of the
+    baseline's postings is now filled on less than ``HEALTH_FILL_DROP_FRACTION``
+    (0.25) times that rate (e.g. salary on 19 % last time, 0 % now: the board
+    changed its format). Skipped when fewer than ``HEALTH_FILL_MIN_EXPECTED`` (5)
+    postings would have been expected to have it, so small boards do not flap.
+``http_errors``
+    requests that finally failed (error status or download error after the
+    retries; robots.txt and retried attempts are not counted) exceed
+    ``HEALTH_MAX_ERROR_FRACTION`` (0.1) of the requests.
+``rejects``
+    records written to ``rejects`` exceed ``HEALTH_MAX_REJECT_FRACTION`` (0.1)
+    of all records.
+
+Fill rates come from the ``jobcrawl/fill/*`` stats that ``pipelines/fillrates.py``
+counts on the postings about to be stored; they are kept per crawl in
+``crawls.fill_rates`` (JSON object: field -> fraction of postings with a value).
+
+**For the posting lifecycle** (closing postings a crawl no longer sees): close
+only after a crawl for which ``is_healthy(crawl_row, baseline)`` is true, where
+``baseline = previous_healthy_crawl(conn, spider, crawl_id)``. A crawl that came
+back empty, short, or with a collapsed field must not close anything. The row
+needs ``finish_reason``, ``items_scraped``, ``items_rejected`` and ``stats`` (the
+store writes them all in ``Store.finish``), so the decision can be taken as soon
+as the store has finished the row, before ``crawls.healthy`` is written.
+
+Everything above ``-- database --`` is pure (rows in, answers out). A board
+that really shrank for good stays ``count_drop`` until someone accepts its last
+crawl as the new baseline: ``UPDATE crawls SET healthy = 1 WHERE id = <id>``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from crawler.items import item_fields
+
+# Fields that say when/where we saw a posting, not what the board published.
+NOT_MEASURED = {"source", "scraped_at"}
+FILL_FIELDS = [name for name, _t, _d in item_fields() if name not in NOT_MEASURED]
+FILL_PREFIX = "jobcrawl/fill/"
+FILL_ITEMS = FILL_PREFIX + "_items"
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    """Thresholds of the checks; each is the setting ``HEALTH_<FIELD NAME IN CAPITALS>``."""
+
+    min_count_fraction: float = 0.5
+    fill_drop_fraction: float = 0.25
+    fill_min_previous: float = 0.1
+    fill_min_expected: int = 5
+    max_error_fraction: float = 0.1
+    max_reject_fraction: float = 0.1
+
+    @classmethod
+    def from_settings(cls, settings) -> HealthRules:
+        """Read ``HEALTH_*`` from Scrapy settings (a spider's ``custom_settings`` may tune them)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f"HEALTH_{f.name.upper()}"
+            if settings.get(name) is not None:
+                getter = settings.getint if f.type == "int" else settings.getfloat
+                values[f.name] = getter(name)
+        return cls(**values)
+
+
+def as_dict(row: Mapping[str, Any] | sqlite3.Row | None) -> dict[str, Any]:
+    """A ``crawls`` row (``sqlite3.Row`` or dict) as a dict; ``{}`` for None."""
+    if row is None:
+        return {}
+    return {key: row[key] for key in row.keys()}
+
+
+def _json(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str | bytes) and value:
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def crawl_stats(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's final Scrapy stats (the ``stats`` JSON column), as a dict."""
+    return _json(row.get("stats"))
+
+
+def fill_rates_from_stats(stats: Mapping[str, Any]) -> dict[str, float]:
+    """Field -> fraction of stored postings that had a value; ``{}`` when none was counted."""
+    total = int(stats.get(FILL_ITEMS) or 0)
+    if total <= 0:
+        return {}
+    return {f: round(int(stats.get(FILL_PREFIX + f) or 0) / total, 4) for f in FILL_FIELDS}
+
+
+def fill_rates(row: Mapping[str, Any]) -> dict[str, float]:
+    """A crawl's fill rates: its ``fill_rates`` column if set, else computed from its stats."""
+    stored = _json(row.get("fill_rates"))
+    return stored or fill_rates_from_stats(crawl_stats(row))
+
+
+def _count(stats: Mapping[str, Any], prefix: str, *, min_status: int | None = None) -> int:
+    total = 0
+    for key, value in stats.items():
+        if not key.startswith(prefix):
+            continue
+        if min_status is not None:
+            code = key[len(prefix) :]
+            if not code.isdigit() or int(code) < min_status:
+                continue
+        total += int(value or 0)
+    return total
+
+
+def request_outcomes(stats: Mapping[str, Any]) -> tuple[int, int]:
+    """(requests, failed) of the board's own requests, from Scrapy's stats.
+
+    ``requests`` leaves out robots.txt and retried attempts; ``failed`` counts the
+    requests whose *last* attempt ended in an HTTP status >= 400 or a download
+    error. A 429 retried into a 200 is one request and no failure; a 500 given up
+    after three retries is one request and one failure.
+    """
+    sent = int(stats.get("downloader/request_count") or 0)
+    retries = int(stats.get("retry/count") or 0)
+    robots = int(stats.get("robotstxt/request_count") or 0)
+    bad = _count(stats, "downloader/response_status_count/", min_status=400)
+    bad += int(stats.get("downloader/exception_count") or 0)
+    robots_bad = _count(stats, "robotstxt/response_status_count/", min_status=400)
+    robots_bad += _count(stats, "robotstxt/exception_count/")
+    return max(sent - retries - robots, 0), max(bad - retries - robots_bad, 0)
+
+
+def evaluate(
+    crawl: Mapping[str, Any] | sqlite3.Row,
+    previous: Mapping[str, Any] | sqlite3.Row | None = None,
+    rules: HealthRules | None = None,
+) -> dict[str, str]:
+    """The failing checks of ``crawl`` against its baseline ``previous`` (or None): name -> why.
+
+    An empty dict means healthy. Pure: reads only the two rows.
+    """
+    rules = rules or HealthRules()
+    row, base = as_dict(crawl), as_dict(previous)
+    stats = crawl_stats(row)
+    problems: dict[str, str] = {}
+    reason = row.get("finish_reason") or stats.get("finish_reason")
+    if reason != "finished":
+        problems["unfinished"] = f"finish reason {reason or 'none'!r}, not 'finished'"
+    items = int(row.get("items_scraped") or 0)
+    if items == 0:
+        problems["no_items"] = "no posting stored"
+    base_items = int(base.get("items_scraped") or 0)
+    if base and items and items < rules.min_count_fraction * base_items:
+        problems["count_drop"] = (
+            f"{items} postings stored, under {rules.min_count_fraction:g} x the "
+            f"{base_items} of healthy crawl {base.get('id')}"
+        )
+    if base and items:
+        now, before = fill_rates(row), fill_rates(base)
+        for name, was in before.items():
+            if name not in now or was < rules.fill_min_previous:
+                continue
+            if was * items < rules.fill_min_expected:
+                continue
+            if now[name] < was * rules.fill_drop_fraction:
+                problems[f"fill:{name}"] = (
+                    f"{name} filled on {now[name]:.0%} of postings, "
+                    f"{was:.0%} in healthy crawl {base.get('id')}"
+                )
+    requests, failed = request_outcomes(stats)
+    if failed and failed > rules.max_error_fraction * requests:
+        problems["http_errors"] = f"{failed} of {requests} requests failed"
+    rejected = int(row.get("items_rejected") or 0)
+    if rejected and rejected > rules.max_reject_fraction * (rejected + items):
+        problems["rejects"] = f"{rejected} of {rejected + items} records rejected"
+    return problems
+
+
+def is_healthy(
+    crawl_row: Mapping[str, Any] | sqlite3.Row,
+    previous: Mapping[str, Any] | sqlite3.Row | None = None,
+    rules: HealthRules | None = None,
+) -> bool:
+    """True when ``crawl_row`` passes every check against ``previous``, its baseline.
+
+    The "healthy enough to close postings it did not see" decision: see the module doc.
+    """
+    return not evaluate(crawl_row, previous, rules)
+
+
+# -- database ---------------------------------------------------------------------------------
+
+
+def previous_healthy_crawl(conn: sqlite3.Connection, spider: str, before_id: int) -> dict | None:
+    """The last crawl of ``spider`` before crawl ``before_id`` that was judged healthy."""
+    cur = conn.execute(
+        "SELECT * FROM crawls WHERE spider = ? AND id < ? AND healthy = 1 ORDER BY id DESC LIMIT 1",
+        (spider, before_id),
+    )
+    found = cur.fetchone()
+    if found is None:
+        return None
+    return dict(zip([c[0] for c in cur.description], found, strict=True))
+
+
+def record_health(
+    conn: sqlite3.Connection, crawl_id: int, rules: HealthRules | None = None
+) -> tuple[dict, dict[str, str]]:
+    """Judge crawl ``crawl_id`` and store ``healthy``, ``health_problems`` and ``fill_rates``.
+
+    Returns the crawl row (before the update) and its problems.
+    """
+    cur = conn.execute("SELECT * FROM crawls WHERE id = ?", (crawl_id,))
+    found = cur.fetchone()
+    if found is None:
+        raise LookupError(f"no crawls row {crawl_id}")
+    row = dict(zip([c[0] for c in cur.description], found, strict=True))
+    baseline = previous_healthy_crawl(conn, row["spider"], crawl_id)
+    problems = evaluate(row, baseline, rules)
+    rates = fill_rates_from_stats(crawl_stats(row))
+    with conn:
+        conn.execute(
+            "UPDATE crawls SET healthy = ?, health_problems = ?, fill_rates = ? WHERE id = ?",
+            (int(not problems), json.dumps(problems), json.dumps(rates, sort_keys=True), crawl_id),
+        )
+    return row, problems
