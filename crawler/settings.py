@@ -1,13 +1,29 @@
 """Scrapy settings for jobcrawl.
 
-Defaults live here. Override per run with ``-s NAME=value``, or from the
-environment: any ``JOBCRAWL_<NAME>`` variable overrides setting ``NAME``
-(e.g. ``JOBCRAWL_JOBS_DB=/srv/jobs.db``). Never edit a copy of this file.
+Defaults live here. Never edit a copy of this file; override in layers, each
+winning over the one before:
+
+1. this file;
+2. a local, git-ignored TOML file, ``jobcrawl.local.toml`` next to ``scrapy.cfg``
+   (or the file named by ``JOBCRAWL_LOCAL_SETTINGS_FILE``): ``NAME = value`` lines
+   with setting names in capitals, e.g. ``CONTACT_URL = "https://example.org/bot"``
+   or ``ENABLED_SPIDERS = ["remoteok", "lever"]``. A broken file is reported on
+   stderr and ignored; ``scrapy crawlall`` refuses to run with it (exit status 2);
+3. the environment: ``JOBCRAWL_<NAME>`` overrides setting ``NAME``, typed like
+   its default (e.g. ``JOBCRAWL_JOBS_DB=/srv/jobs.db``; lists comma-separated:
+   ``JOBCRAWL_ENABLED_SPIDERS=remoteok,lever``);
+4. the command line: ``-s NAME=value``.
+
+``USER_AGENT`` is built from ``CONTACT_URL`` after layers 1-3 unless set itself;
+on the command line set ``USER_AGENT`` directly.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import tomllib
+from pathlib import Path
 
 BOT_NAME = "jobcrawl"
 SPIDER_MODULES = ["spiders"]
@@ -34,13 +50,20 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanTextPipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
+    "pipelines.fillrates.FillRatePipeline": 800,
     "pipelines.store.StorePipeline": 900,
 }
 
 # --- being a good citizen -------------------------------------------------------------------
+# Boards may want to reach whoever runs the crawler: set this to your own page or mail.
 CONTACT_URL = "https://github.com/jobcrawl/jobcrawl"
-USER_AGENT = f"jobcrawl/0.1 (+{CONTACT_URL})"
+USER_AGENT = ""  # empty: "jobcrawl/0.1 (+CONTACT_URL)", built at the end of this file
 ROBOTSTXT_OBEY = True
+# robots.txt groups are matched on the product token, not the whole User-Agent.
+ROBOTSTXT_USER_AGENT = "jobcrawl"
+# Honour robots.txt Crawl-delay per host (crawler/middlewares.py), up to this many seconds.
+CRAWL_DELAY_ENABLED = True
+CRAWL_DELAY_MAX = 60.0
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
@@ -50,11 +73,43 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Wait before each retry: the answer's Retry-After, else BASE x 2^(n-1) s up to MAX.
+# A Retry-After over RETRY_AFTER_MAX seconds is not retried (the request fails).
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 300.0
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.CrawlDelayMiddleware": 110,  # just after RobotsTxtMiddleware (100)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# --- unattended runs: `scrapy crawlall` (crawler/commands/crawlall.py) -----------------------
+# The boards crawlall runs, in order. A name with no spider in this checkout is
+# skipped with a warning; a platform spider (lever, greenhouse, ashby) is skipped
+# while its data/boards/<name>.txt lists no company.
+ENABLED_SPIDERS = ["remoteok", "remotewlb", "lever", "greenhouse", "ashby"]
+LOCK_FILE = ""  # empty: JOBS_DB + ".lock" (one crawlall at a time per database)
+LOG_DIR = "data/logs"  # crawlall.log, rotated at LOG_MAX_BYTES, LOG_BACKUPS old files kept
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_BACKUPS = 10
+# Health checks per crawl (crawler/health.py documents each).
+HEALTH_MIN_COUNT_FRACTION = 0.5
+HEALTH_FILL_DROP_FRACTION = 0.25
+HEALTH_FILL_MIN_PREVIOUS = 0.1
+HEALTH_FILL_MIN_EXPECTED = 5
+HEALTH_MAX_ERROR_FRACTION = 0.1
+HEALTH_MAX_REJECT_FRACTION = 0.1
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.BoardLogStats": 0,  # the periodic stats line, naming the board
+    "crawler.extensions.HealthCheck": 500,
+}
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
@@ -78,6 +133,43 @@ def _apply_environment(namespace: dict) -> None:
             namespace[name] = float(value)
         elif isinstance(default, str):
             namespace[name] = value
+        elif isinstance(default, list):
+            namespace[name] = [part.strip() for part in value.split(",") if part.strip()]
 
 
+LOCAL_SETTINGS_FILE = os.environ.get("JOBCRAWL_LOCAL_SETTINGS_FILE") or str(
+    Path(__file__).resolve().parent.parent / "jobcrawl.local.toml"
+)
+LOCAL_SETTINGS_ERROR = ""  # set when the local file cannot be used
+
+
+def _apply_local_file(namespace: dict, path: str) -> str:
+    """Apply ``NAME = value`` lines of the TOML file at ``path``; return an error or ""."""
+    try:
+        with open(path, "rb") as fh:
+            values = tomllib.load(fh)
+    except FileNotFoundError:
+        return ""
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return f"{path}: {exc}"
+    checked = {}
+    for name, value in values.items():
+        if not name.isupper() or name.startswith("_"):
+            return f"{path}: {name!r} is not a setting name (settings are UPPER_CASE)"
+        default = namespace.get(name)
+        numbers = isinstance(default, int | float) and not isinstance(default, bool)
+        if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+            value = type(default)(value)  # 2 for a float setting is 2.0
+        elif default is not None and type(value) is not type(default):
+            expected = type(default).__name__
+            return f"{path}: {name} must be {expected}, got {type(value).__name__} {value!r}"
+        checked[name] = value
+    namespace.update(checked)  # all or nothing: a broken file changes no setting
+    return ""
+
+
+LOCAL_SETTINGS_ERROR = _apply_local_file(globals(), LOCAL_SETTINGS_FILE)
+if LOCAL_SETTINGS_ERROR:
+    print(f"jobcrawl: local settings ignored: {LOCAL_SETTINGS_ERROR}", file=sys.stderr)
 _apply_environment(globals())
+USER_AGENT = USER_AGENT or f"jobcrawl/0.1 (+{CONTACT_URL})"

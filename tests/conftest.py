@@ -27,6 +27,8 @@ MIRROR = FIXTURES / "mirror"
 FAST = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "0",
+    "CRAWL_DELAY_ENABLED": "0",  # the recorded robots.txt files ask for 1 s
+    "RETRY_BACKOFF_BASE": "0",  # retry at once (a Retry-After header is still honoured)
     "RETRY_PRIORITY_ADJUST": "0",
     "LOG_LEVEL": "INFO",
 }
