@@ -20,10 +20,36 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
 
+# cp1252's printable characters of 0x80-0x9F mapped back to those bytes (as the C1
+# code points latin-1 decoding gives), so one ``encode("latin-1")`` undoes either decoding.
+_CP1252_TO_C1 = {
+    ord(bytes([b]).decode("cp1252")): b
+    for b in range(0x80, 0xA0)
+    if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # undefined in cp1252
+}
+
+
+def _undo_double_encoding(text: str) -> str | None:
+    """``text`` re-read as the UTF-8 it was, if *all* of it was mis-decoded; else None.
+
+    RemoteOK serves whole descriptions double-encoded (some characters through
+    cp1252, some through latin-1). Undoing that with the codecs costs microseconds
+    where ftfy costs milliseconds (2.4 ms for a 4 kB description, the crawl's
+    hottest call); ftfy stays the fallback for mixed or partly broken text.
+    """
+    try:
+        return text.translate(_CP1252_TO_C1).encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+
+
 def fix_mojibake(text: str) -> str:
     """Repair double-encoded UTF-8 (``â€™`` -> ``’``); cheap for text that needs none."""
     if not text or text.isascii() or not _MOJIBAKE_HINT.search(text):
         return text
+    fixed = _undo_double_encoding(text)
+    if fixed is not None and not _MOJIBAKE_HINT.search(fixed):
+        return unicodedata.normalize("NFC", fixed)
     # Keep typographic quotes: the fix is to repair text, not to restyle it.
     return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
 
