@@ -5,10 +5,12 @@
     Scrapy parses but does not apply. When a host's robots.txt is parsed, its
     delay for our user agent is remembered; every request to that host then
     raises the host's download slot delay to at least that (capped at
-    ``CRAWL_DELAY_MAX``). AutoThrottle may *raise* the delay further but never
-    lowers it below the host's wish: the floor is re-applied after every
-    response. Off with ``CRAWL_DELAY_ENABLED=0`` (the test suite's replay server
-    has no wishes). Stat: ``jobcrawl/crawl_delay/<host>``.
+    ``CRAWL_DELAY_MAX``), without Scrapy's random jitter that would sometimes
+    wait less. AutoThrottle may *raise* the delay further but never lowers it
+    below the host's wish: the floor is re-applied after every response. Off
+    with ``CRAWL_DELAY_ENABLED=0`` (the test suite's replay server has no
+    wishes). Stats: ``jobcrawl/crawl_delay/<host>`` (the wish),
+    ``jobcrawl/crawl_delay_applied/<slot>`` (set on the download slot).
 
 ``BackoffRetryMiddleware``
     Scrapy's ``RetryMiddleware`` (same ``RETRY_*`` settings: 429 and 5xx are
@@ -113,9 +115,16 @@ class CrawlDelayMiddleware:
         if not delay:
             return
         downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None and slot.delay < delay:
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is None:
+            return
+        # Scrapy randomises each wait (0.5-1.5 x the delay by default): with a
+        # Crawl-delay the wait must never drop under it, so no jitter on this host.
+        slot.jitter = 0.0
+        if slot.delay < delay:
             slot.delay = delay
+            self.crawler.stats.max_value(f"jobcrawl/crawl_delay_applied/{key}", delay)
 
     def process_request(self, request):
         self._apply(request)

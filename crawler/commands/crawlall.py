@@ -156,9 +156,10 @@ def summary_lines(runs: Sequence[BoardRun], notes: Sequence[str] = ()) -> list[s
     for run in runs:
         if run.healthy:
             health = "healthy"
+        elif "failed" in run.problems:
+            health = "FAILED"
         else:
-            health = ("FAILED" if "failed" in run.problems else "UNHEALTHY") + ": "
-            health += ", ".join(run.problems)
+            health = "UNHEALTHY: " + ", ".join(run.problems)
         rows.append(
             [
                 run.board,
