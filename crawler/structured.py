@@ -375,6 +375,15 @@ def map_jobposting(posting: dict, page: dict) -> JobPosting:
 # --- the spider -------------------------------------------------------------------------------
 
 
+def _read_sitemap(body: bytes | None) -> Sitemap | None:
+    if not body:
+        return None
+    try:
+        return Sitemap(body)
+    except Exception:  # Scrapy's parser raises assorted errors (StopIteration...) on garbage
+        return None
+
+
 class StructuredDataSpider(SitemapSpider):
     """Discover pages through sitemaps or listings and map their JobPosting JSON-LD (see module)."""
 
@@ -419,8 +428,7 @@ class StructuredDataSpider(SitemapSpider):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
                 yield self.sitemap_request(url, {"board": board})
             return
-        body = self._get_sitemap_body(response)
-        sitemap = Sitemap(body) if body else None
+        sitemap = _read_sitemap(self._get_sitemap_body(response))
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             self.crawler.stats.inc_value("jobcrawl/bad_sitemap")
             self.logger.error("%s is not a sitemap; nothing listed in it is crawled", response.url)

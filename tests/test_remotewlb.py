@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from crawler.structured import extract_jobpostings
 from spiders.remotewlb import parse_posting
 from tests.conftest import MIRROR
@@ -122,6 +124,18 @@ def test_a_missing_shard_is_logged_as_an_error(crawl, make_replay, tmp_path):
     assert result.returncode == 0, result.output
     assert "sitemap https://remotewlb.com/sitemaps/jobs/2026-08-1 failed" in result.output
     assert result.scalar("SELECT COUNT(*) FROM jobs") == 2
+
+
+@pytest.mark.parametrize("body", ["<html><body>Service busy</body></html>", "Service busy"])
+def test_a_sitemap_that_is_not_xml_is_an_error_not_a_crash(crawl, make_replay, tmp_path, body):
+    root = tmp_path / "mirror"
+    shutil.copytree(SITE, root / "remotewlb.com")
+    (root / "remotewlb.com" / "sitemap.xml").write_text(body)
+    result = crawl("remotewlb", server=make_replay(root))
+    assert result.returncode == 0, result.output
+    assert "https://remotewlb.com/sitemap.xml is not a sitemap" in result.output
+    assert "Traceback" not in result.output
+    assert result.scalar("SELECT COUNT(*) FROM jobs") == 0
 
 
 def test_mapper_on_a_saved_page_is_pure():
