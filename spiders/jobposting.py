@@ -11,7 +11,8 @@ Sites are ``[[site]]`` entries of ``data/boards/jobposting.toml``::
 
 ``scrapy crawl jobposting`` crawls the enabled sites; ``-a sites=a,b`` crawls the named ones
 (enabled or not); ``-a config=PATH`` reads another file. A bad file or entry stops the crawl
-before any request, with the file and entry named.
+before any request, with the file and entry named. Job pages must be on the domain of the
+site's sitemap or listing URLs (or a subdomain of it).
 """
 
 from __future__ import annotations
@@ -95,8 +96,10 @@ class JobPostingSpider(StructuredDataSpider):
         else:
             self.sites = [s for s in configured if s["enabled"]]
         urls = [u for s in self.sites for u in s["sitemaps"] + s["listing_urls"]]
-        # Domains (not URLs) of the configured sites: job pages elsewhere are not followed.
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in urls})
+        # Domains (not URLs) of the configured sites, without "www." so that a sitemap on
+        # www.acme.com may list pages on acme.com or careers.acme.com; pages elsewhere are not
+        # fetched (Scrapy's offsite filter).
+        self.allowed_domains = sorted({urlsplit(u).hostname.removeprefix("www.") for u in urls})
 
     def start_requests(self):
         if not self.sites:

@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from spiders.jobposting import load_sites
+from spiders.jobposting import JobPostingSpider, load_sites
 from tests.conftest import FIXTURES, ROOT
 
 CONFIG = FIXTURES / "jobposting.toml"
@@ -119,3 +119,15 @@ def test_a_name_used_twice_is_an_error(tmp_path):
     path.write_text('[[site]]\nname = "a"\nsitemap = "https://a.test/s.xml"\n' * 2)
     with pytest.raises(ValueError, match="used twice"):
         load_sites(path)
+
+
+def test_allowed_domains_are_the_sites_domains_without_www(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text(
+        '[[site]]\nname = "a"\nsitemap = "https://www.acme.test/sitemap.xml"\n'
+        '[[site]]\nname = "b"\nlisting_urls = ["https://jobs.other.test/open"]\n'
+        'job_url_pattern = "/open/"\nenabled = false\n'
+    )
+    assert JobPostingSpider(config=str(path)).allowed_domains == ["acme.test"]
+    both = JobPostingSpider(config=str(path), sites="a,b")
+    assert both.allowed_domains == ["acme.test", "jobs.other.test"]
