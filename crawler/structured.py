@@ -333,7 +333,9 @@ def map_jobposting(posting: dict, page: dict) -> JobPosting:
     """Map one schema.org ``JobPosting`` object to a ``JobPosting`` item (pure).
 
     Identity: ``identifier`` when given, else the posting's own ``url``, else the page URL
-    (with ``#<n>`` when the page holds several postings without either).
+    (with ``#<n>`` when the page holds several postings without either). ``url`` is the page
+    the posting was read from (so it matches the sitemap's page URL), except on a page of
+    several postings, where each posting's own ``url`` is preferred.
     """
     if not isinstance(posting, dict):
         raise TypeError(f"a JobPosting must be an object, got {type(posting).__name__}")
@@ -341,7 +343,7 @@ def map_jobposting(posting: dict, page: dict) -> JobPosting:
     own_url = _text(posting.get("url"))
     if own_url and not own_url.startswith(("http://", "https://")):
         own_url = None
-    url = own_url or page_url
+    url = page_url if page.get("count", 1) <= 1 else own_url or page_url
     source_id = identifier(posting) or own_url
     if source_id is None:
         source_id = page_url if page.get("count", 1) <= 1 else f"{page_url}#{page['index']}"

@@ -137,11 +137,15 @@ def test_a_posting_with_only_a_title_maps_with_empty_fields():
 
 
 def test_identity_falls_back_to_the_postings_url_then_page_position():
-    own = {"@type": "JobPosting", "url": "https://careers.example.test/jobs/7"}
-    assert map_jobposting(own, PAGE).source_id == "https://careers.example.test/jobs/7"
+    own = {"@type": "JobPosting", "url": "https://careers.example.test/jobs/7?ref=ld"}
+    item = map_jobposting(own, PAGE)
+    assert item.source_id == "https://careers.example.test/jobs/7?ref=ld"
+    assert item.url == PAGE["url"]  # the page it was read from: the sitemap's URL
     listing = {"url": "https://careers.example.test/jobs", "count": 2, "index": 1}
+    assert map_jobposting(own, listing).url == "https://careers.example.test/jobs/7?ref=ld"
     item = map_jobposting({"@type": "JobPosting", "title": "x"}, listing)
     assert item.source_id == "https://careers.example.test/jobs#1"
+    assert item.url == "https://careers.example.test/jobs"
 
 
 @pytest.mark.parametrize(
