@@ -4,7 +4,9 @@ Scrapy's own handler keeps writing to the console (stderr, or ``--logfile``);
 this adds a second handler on the root logger so that cron runs leave a history
 in ``LOG_DIR`` (default ``data/logs``): the file is rotated at ``LOG_MAX_BYTES``
 and ``LOG_BACKUPS`` old files are kept (``crawlall.log.1`` is the newest). The
-format and level are Scrapy's (``LOG_FORMAT``, ``LOG_DATEFORMAT``, ``LOG_LEVEL``).
+format is Scrapy's (``LOG_FORMAT``, ``LOG_DATEFORMAT``); the level is
+``LOG_FILE_LEVEL`` (INFO), so a console quietened with ``-L WARNING`` for cron
+mail still leaves the whole story in the file.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def add_rotating_file_log(settings, name: str = LOG_NAME) -> RotatingFileHandler
     handler.setFormatter(
         logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
     )
-    handler.setLevel(settings.get("LOG_LEVEL") or "INFO")
+    handler.setLevel(settings.get("LOG_FILE_LEVEL") or "INFO")
     logging.getLogger().addHandler(handler)
     return handler
 

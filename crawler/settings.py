@@ -128,6 +128,7 @@ def _apply_environment(namespace: dict) -> None:
         if isinstance(default, bool):
             namespace[name] = value.strip().lower() in {"1", "true", "yes", "on"}
         elif isinstance(default, int):
+LOG_FILE_LEVEL = "INFO"  # the file keeps INFO even when the console is quieter (-L WARNING)
             namespace[name] = int(value)
         elif isinstance(default, float):
             namespace[name] = float(value)

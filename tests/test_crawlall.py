@@ -188,10 +188,15 @@ def test_usage_and_configuration_errors_exit_2_before_crawling(crawlall, tmp_pat
     assert not (tmp_path / "jobs.db").exists()
 
 
-def test_skip_leaves_a_board_out(crawlall):
-    result = crawlall("--only", "remoteok,greenhouse", "--skip", "greenhouse")
+def test_skip_leaves_a_board_out_and_a_quiet_console_still_logs_everything(crawlall, tmp_path):
+    result = crawlall("--only", "remoteok,greenhouse", "--skip", "greenhouse", "-L", "WARNING")
     assert result.returncode == 0, result.output
     assert [r["spider"] for r in result.rows("SELECT spider FROM crawls")] == ["remoteok"]
+    assert " INFO: " not in result.output
+    assert summary_row(result.output, "remoteok")[7] == "healthy"  # the table is on stdout
+    log = (tmp_path / "logs" / "crawlall.log").read_text()
+    assert "[crawler.extensions] INFO: remoteok: crawled " in log  # the periodic stats line
+    assert "remoteok: crawl 1 is healthy" in log
 
 
 # --- the parts, without the engine ---------------------------------------------------------
