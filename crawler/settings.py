@@ -98,6 +98,7 @@ LOCK_FILE = ""  # empty: JOBS_DB + ".lock" (one crawlall at a time per database)
 LOG_DIR = "data/logs"  # crawlall.log, rotated at LOG_MAX_BYTES, LOG_BACKUPS old files kept
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 10
+LOG_FILE_LEVEL = "INFO"  # the file keeps INFO even when the console is quieter (-L WARNING)
 # Health checks per crawl (crawler/health.py documents each).
 HEALTH_MIN_COUNT_FRACTION = 0.5
 HEALTH_FILL_DROP_FRACTION = 0.25
@@ -128,7 +129,6 @@ def _apply_environment(namespace: dict) -> None:
         if isinstance(default, bool):
             namespace[name] = value.strip().lower() in {"1", "true", "yes", "on"}
         elif isinstance(default, int):
-LOG_FILE_LEVEL = "INFO"  # the file keeps INFO even when the console is quieter (-L WARNING)
             namespace[name] = int(value)
         elif isinstance(default, float):
             namespace[name] = float(value)
