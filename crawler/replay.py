@@ -7,6 +7,12 @@ exists, else from ``ROOT/HOST/PATH``. A path that is a folder is served from its
 ``content_type``; ``"sequence": [{...}, ...]`` gives successive answers
 (the last one repeats), for retry and fault scenarios. Anything missing is 404.
 
+Fault options (in a sidecar or a sequence step), for the fault-injection tests:
+``"delay": S`` waits S seconds before answering (client timeouts); ``"reset": true``
+drops the connection with a TCP reset instead of answering; ``"truncate": N`` serves
+only the first N bytes of the body, as a complete response (a truncated document);
+``"cut": N`` announces the whole body but resets the connection after N bytes.
+
 It is what ``make demo`` and the test suite point ``MIRROR_URL`` at. It only
 ever binds to 127.0.0.1.
 """
@@ -16,7 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
+import socket
+import struct
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -93,16 +102,34 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = answer.get("content_type") or _TYPES.get(path.suffix)
         ctype = ctype or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         headers = {"Content-Type": ctype, **answer.get("headers", {})}
-        self._send(status, body, headers, head)
+        if answer.get("delay"):
+            time.sleep(float(answer["delay"]))
+        if answer.get("reset"):
+            return self._reset()
+        if "truncate" in answer:
+            body = body[: int(answer["truncate"])]
+        self._send(status, body, headers, head, cut=answer.get("cut"))
 
-    def _send(self, status: int, body: bytes, headers: dict, head: bool):
+    def _send(self, status: int, body: bytes, headers: dict, head: bool, cut: int | None = None):
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, str(value))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if not head:
+        if head:
+            return
+        if cut is None:
             self.wfile.write(body)
+            return
+        self.wfile.write(body[: int(cut)])
+        self.wfile.flush()
+        self._reset()
+
+    def _reset(self):
+        # A zero SO_LINGER makes close() send a TCP RST: the client sees "connection reset".
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
 
 
 def _meta_answer(path: Path, nth: int) -> dict:
