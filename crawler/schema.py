@@ -32,6 +32,24 @@ JOB_BOOKKEEPING = {
     "last_seen_at": ("TEXT", "The last crawl that saw this posting, UTC ISO 8601."),
     "content_hash": ("TEXT", "Hash of the content fields; changes when the posting changes."),
     "last_crawl_id": ("INTEGER", "crawls.id of the last crawl that saw this posting."),
+    # Lifecycle (crawler/lifecycle.py documents the rules).
+    "status": ("TEXT", "`open` or `closed`; closed only on evidence (see `closed_reason`)."),
+    "closed_at": ("TEXT", "When jobcrawl closed the posting, UTC ISO 8601; null while open."),
+    "closed_reason": (
+        "TEXT",
+        "`absent` (missing from K healthy complete listings), `gone` (its page answered "
+        "404/410), `valid_through` (closing date passed) or `age_limit` (window boards).",
+    ),
+    "reopened_count": ("INTEGER", "How many times a closed posting was seen again and reopened."),
+    "missed_listings": (
+        "INTEGER",
+        "Consecutive healthy complete listings of its board the posting was absent from.",
+    ),
+    "match_key": (
+        "TEXT",
+        "Normalised `company|title` that cross-board duplicate candidates share "
+        "(crawler/dedupe.py).",
+    ),
 }
 
 CRAWL_COLUMNS = {
@@ -60,6 +78,67 @@ CRAWL_COLUMNS = {
         "JSON",
         "Per field, the fraction of stored postings that had a value (JSON object).",
     ),
+    "items_closed": ("INTEGER", "Postings this crawl closed (any `closed_reason`)."),
+    "items_reopened": ("INTEGER", "Closed postings this crawl saw again and reopened."),
+    "versions_written": ("INTEGER", "Rows written to `job_versions` (postings that changed)."),
+    "pages_skipped": (
+        "INTEGER",
+        "Sitemap job pages not fetched because their `lastmod` had not moved.",
+    ),
+    "pages_not_modified": (
+        "INTEGER",
+        "Requests answered 304 Not Modified (the stored copy was reused).",
+    ),
+    "closing_problems": (
+        "JSON",
+        "Why this crawl could close nothing (JSON object, check -> reason; {} = it could).",
+    ),
+}
+
+CRAWL_LISTING_COLUMNS = {
+    "crawl_id": ("INTEGER", "crawls.id."),
+    "source": ("TEXT", "Board (the postings' `source`)."),
+    "listing": (
+        "TEXT",
+        "Company handle on a platform board (`company_slug`); '' for a whole board.",
+    ),
+    "responses": ("INTEGER", "Requests of this listing answered 2xx/304."),
+    "failures": ("INTEGER", "Requests of this listing that finally failed."),
+    "rejects": ("INTEGER", "Records of this listing that could not be read."),
+    "seen": ("INTEGER", "Postings of this listing the crawl saw."),
+    "missed": ("INTEGER", "Open postings of this listing the crawl did not see (counted)."),
+    "closed": ("INTEGER", "Postings closed as `absent` after this listing."),
+    "healthy": ("INTEGER", "1: a healthy complete listing (absences counted); 0: not."),
+    "problems": ("JSON", "Why the listing was not healthy and complete (JSON array)."),
+}
+
+JOB_VERSION_COLUMNS = {
+    "id": ("INTEGER", "Row id."),
+    "job_id": ("INTEGER", "jobs.id of the posting that changed."),
+    "crawl_id": ("INTEGER", "crawls.id of the crawl that saw the new content."),
+    "changed_at": ("TEXT", "When the change was seen, UTC ISO 8601."),
+    "changed_fields": ("JSON", "Names of the fields that changed (JSON array)."),
+    "changes": (
+        "JSON",
+        'Per changed field, its previous and new value: {"field": {"old": .., "new": ..}}.',
+    ),
+    "previous_hash": ("TEXT", "content_hash of the previous content."),
+    "previous_crawl_id": ("INTEGER", "The last crawl that saw the previous content."),
+    "previous_seen_at": ("TEXT", "When the previous content was last seen, UTC ISO 8601."),
+}
+
+DUPLICATE_GROUP_COLUMNS = {
+    "group_id": ("INTEGER", "Group id (the id of the group's oldest posting when it formed)."),
+    "job_id": ("INTEGER", "jobs.id of a posting in the group (at most one group per posting)."),
+    "matched_job_id": ("INTEGER", "The posting it was matched with."),
+    "reason": (
+        "TEXT",
+        "Why: the shared company+title key, the location check and the description similarity.",
+    ),
+    "score": ("REAL", "Description similarity with the matched posting, 0..1."),
+    "canonical": ("INTEGER", "1 for the group's canonical posting (shown in `unique_jobs`)."),
+    "grouped_at": ("TEXT", "When the posting joined the group, UTC ISO 8601."),
+    "crawl_id": ("INTEGER", "crawls.id of the crawl that grouped it."),
 }
 
 REJECT_COLUMNS = {
@@ -129,14 +208,83 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX crawls_spider_healthy ON crawls (spider, healthy, id)")
 
 
+def _migration_3(db: sqlite_utils.Database) -> None:
+    # Lifecycle, change history, cross-board duplicates, incremental crawls (issue 6).
+    if "url" not in db["jobs"].columns_dict:
+        # Item columns are normally added after the migrations; the index below needs this one.
+        db.execute("ALTER TABLE jobs ADD COLUMN url TEXT")
+    for sql in (
+        "ALTER TABLE jobs ADD COLUMN status TEXT NOT NULL DEFAULT 'open'",
+        "ALTER TABLE jobs ADD COLUMN closed_at TEXT",
+        "ALTER TABLE jobs ADD COLUMN closed_reason TEXT",
+        "ALTER TABLE jobs ADD COLUMN reopened_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN missed_listings INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN match_key TEXT",
+        "CREATE INDEX jobs_match_key ON jobs (match_key)",
+        "CREATE INDEX jobs_source_url ON jobs (source, url)",
+        "CREATE INDEX jobs_source_status ON jobs (source, status)",
+        "ALTER TABLE crawls ADD COLUMN items_closed INTEGER DEFAULT 0",
+        "ALTER TABLE crawls ADD COLUMN items_reopened INTEGER DEFAULT 0",
+        "ALTER TABLE crawls ADD COLUMN versions_written INTEGER DEFAULT 0",
+        "ALTER TABLE crawls ADD COLUMN pages_skipped INTEGER DEFAULT 0",
+        "ALTER TABLE crawls ADD COLUMN pages_not_modified INTEGER DEFAULT 0",
+        "ALTER TABLE crawls ADD COLUMN closing_problems TEXT",
+        """CREATE TABLE crawl_listings (
+               crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+               source TEXT NOT NULL,
+               listing TEXT NOT NULL,
+               responses INTEGER, failures INTEGER, rejects INTEGER,
+               seen INTEGER, missed INTEGER, closed INTEGER,
+               healthy INTEGER NOT NULL,
+               problems TEXT,
+               PRIMARY KEY (crawl_id, source, listing))""",
+        "CREATE INDEX crawl_listings_baseline ON crawl_listings (source, listing, healthy)",
+        """CREATE TABLE job_versions (
+               id INTEGER PRIMARY KEY,
+               job_id INTEGER NOT NULL REFERENCES jobs(id),
+               crawl_id INTEGER REFERENCES crawls(id),
+               changed_at TEXT NOT NULL,
+               changed_fields TEXT NOT NULL,
+               changes TEXT NOT NULL,
+               previous_hash TEXT,
+               previous_crawl_id INTEGER,
+               previous_seen_at TEXT)""",
+        "CREATE INDEX job_versions_job ON job_versions (job_id, id)",
+        """CREATE TABLE duplicate_groups (
+               group_id INTEGER NOT NULL,
+               job_id INTEGER PRIMARY KEY REFERENCES jobs(id),
+               matched_job_id INTEGER,
+               reason TEXT NOT NULL,
+               score REAL,
+               canonical INTEGER NOT NULL DEFAULT 0,
+               grouped_at TEXT,
+               crawl_id INTEGER)""",
+        "CREATE INDEX duplicate_groups_group ON duplicate_groups (group_id)",
+    ):
+        db.execute(sql)
+    columns = set(db["jobs"].columns_dict)
+    if {"company", "company_slug", "title", "location_raw"} <= columns:
+        # Postings stored before this migration get their duplicate-candidate key now.
+        from crawler.dedupe import match_key
+
+        rows = db.execute("SELECT id, company, company_slug, title, location_raw FROM jobs")
+        db.conn.executemany(
+            "UPDATE jobs SET match_key = ? WHERE id = ?",
+            [(match_key(c, s, t, loc), i) for i, c, s, t, loc in rows.fetchall()],
+        )
+
+
 # Append only: never edit a migration that has shipped.
-MIGRATIONS = [_migration_1, _migration_2]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 
 # Extra tables documented in the data dictionary: name -> {column: (type, doc)}.
 # Later features register their tables here too.
 TABLE_DOCS: dict[str, dict[str, tuple[str, str]]] = {
     "crawls": CRAWL_COLUMNS,
     "rejects": REJECT_COLUMNS,
+    "crawl_listings": CRAWL_LISTING_COLUMNS,
+    "job_versions": JOB_VERSION_COLUMNS,
+    "duplicate_groups": DUPLICATE_GROUP_COLUMNS,
 }
 
 FTS_COLUMNS = ["title", "company", "description_text", "location_raw", "tags"]
@@ -153,6 +301,27 @@ VIEWS = {
         SELECT id, spider, started_at, finished_at, finish_reason, items_scraped, items_new,
                items_updated, items_unchanged, items_rejected, errors
         FROM crawls ORDER BY id DESC""",
+    # One row per distinct job: ungrouped postings plus the canonical posting of each
+    # duplicate group (crawler/dedupe.py), with the group's size and boards.
+    "unique_jobs": """
+        SELECT j.*, d.group_id AS duplicate_group, COALESCE(g.members, 1) AS duplicate_count,
+               COALESCE(g.sources, j.source) AS duplicate_sources,
+               COALESCE(g.open_members, j.status = 'open') > 0 AS open_anywhere
+        FROM jobs j
+        LEFT JOIN duplicate_groups d ON d.job_id = j.id
+        LEFT JOIN (SELECT dg.group_id, COUNT(*) AS members,
+                          group_concat(DISTINCT m.source) AS sources,
+                          SUM(m.status = 'open') AS open_members
+                   FROM duplicate_groups dg JOIN jobs m ON m.id = dg.job_id
+                   GROUP BY dg.group_id) g ON g.group_id = d.group_id
+        WHERE d.job_id IS NULL OR d.canonical = 1""",
+    # One row per changed field of each version: "salary raised", "went remote"...
+    "job_changes": """
+        SELECT v.id AS version_id, v.job_id, j.source, j.source_id, j.title, v.crawl_id,
+               v.changed_at, c.key AS field,
+               json_extract(c.value, '$.old') AS old_value,
+               json_extract(c.value, '$.new') AS new_value
+        FROM job_versions v JOIN jobs j ON j.id = v.job_id, json_each(v.changes) c""",
 }
 
 

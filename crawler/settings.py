@@ -82,12 +82,42 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CrawlDelayMiddleware": 110,  # just after RobotsTxtMiddleware (100)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Engine side of robots/retry: sees each request's final outcome, per listing.
+    "crawler.listings.ListingTrackerMiddleware": 40,
+    # Where Scrapy's HttpCacheMiddleware sits: conditional requests (crawler/incremental.py).
+    "crawler.incremental.ConditionalCacheMiddleware": 900,
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.listings.ListingRejectsMiddleware": 800,
+    "crawler.incremental.SkipUnchangedPagesMiddleware": 810,
 }
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# --- posting lifecycle, duplicates, incremental crawls (README "Lifecycle") ------------------
+# Closed after missing from this many consecutive healthy complete listings of its board.
+LIFECYCLE_MISSES_TO_CLOSE = 2
+# A listing that saw under this fraction of its last healthy listing's postings closes nothing.
+LIFECYCLE_LISTING_MIN_FRACTION = 0.5
+# Window boards (RemoteOK): an unseen posting older than this many days is closed; 0: never.
+LIFECYCLE_MAX_AGE_DAYS = 60.0
+# Evaluate date rules as of this UTC ISO 8601 instant instead of now (replays of old days).
+LIFECYCLE_NOW = ""
+# Cross-board duplicates (crawler/dedupe.py): description similarity needed, 0..1.
+DEDUPE_ENABLED = True
+DEDUPE_TEXT_MIN_SCORE = 0.85
+DEDUPE_MIN_TEXT_CHARS = 200
+DEDUPE_MAX_CANDIDATES = 50
+# The employer's own ATS: preferred as a duplicate group's canonical posting.
+DEDUPE_EMPLOYER_SOURCES = ["lever", "greenhouse", "ashby"]
+# Sitemap boards: skip job pages whose lastmod has not moved (-a full=1 refetches).
+INCREMENTAL_SKIP_UNCHANGED = True
+# ETag/Last-Modified revalidation; the cache defaults to httpcache/ next to JOBS_DB.
+CONDITIONAL_REQUESTS = True
+CONDITIONAL_CACHE_DIR = ""
 
 # --- unattended runs: `scrapy crawlall` (crawler/commands/crawlall.py) -----------------------
 # The boards crawlall runs, in order. A name with no spider in this checkout is

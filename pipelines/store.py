@@ -12,6 +12,20 @@
   ``last_seen_at`` / ``last_crawl_id``. Re-running a crawl therefore adds no row.
 * ``Reject`` items go to ``rejects`` with the crawl id, source, URL, reason and
   the raw record (truncated).
+
+After each batch, in the same transaction (each step is its own module):
+
+* **history** (``crawler/history.py``): a changed posting's previous values go
+  to ``job_versions``;
+* **lifecycle** (``crawler/lifecycle.py``): postings seen again are reopened if
+  they were closed; stored postings a sitemap still lists (the
+  ``posting_listed`` signal of ``crawler/incremental.py``) are refreshed;
+* **cross-board duplicates** (``crawler/dedupe.py``): new postings, and postings
+  whose match key changed, are grouped with their duplicates on other boards.
+
+When the crawl closes, the lifecycle decides what it closes (absent from
+healthy complete listings, pages gone, closing dates, age limits) and records
+its evidence on the ``crawls`` row and in ``crawl_listings``.
 """
 
 from __future__ import annotations
@@ -28,7 +42,13 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
+from crawler import history, lifecycle
+from crawler.dedupe import DedupeRules, DuplicateGroups, match_key
+from crawler.health import HealthRules
+from crawler.incremental import posting_listed
 from crawler.items import JobPosting, Reject, item_fields
+from crawler.lifecycle import LifecycleRules, note_listing
+from crawler.listings import posting_gone
 from crawler.schema import open_db
 
 logger = logging.getLogger(__name__)
@@ -63,6 +83,7 @@ def content_hash(row: dict) -> str:
 def job_row(item: JobPosting) -> dict:
     row = {name: to_sql(value) for name, value in asdict(item).items()}
     row["content_hash"] = content_hash(row)
+    row["match_key"] = match_key(item.company, item.company_slug, item.title, item.location_raw)
     return row
 
 
@@ -76,15 +97,31 @@ def raw_text(raw: Any) -> str | None:
 class Store:
     """The write side of the database, usable without Scrapy (tests, commands)."""
 
-    def __init__(self, path, spider_name: str):
+    def __init__(
+        self,
+        path,
+        spider_name: str,
+        *,
+        complete_listing: bool = False,
+        lifecycle_rules: LifecycleRules | None = None,
+        dedupe_rules: DedupeRules | None = None,
+        health_rules: HealthRules | None = None,
+    ):
         self.db = open_db(path)
         self.conn = self.db.conn
         self.spider_name = spider_name
+        self.complete_listing = complete_listing
+        self.lifecycle_rules = lifecycle_rules or LifecycleRules()
+        self.health_rules = health_rules
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+        self.counts.update(reopened=0, versions=0, grouped=0, closed=0)
+        # Postings whose page answered 404/410: closed when the crawl closes, if healthy.
+        self.gone: list[tuple[str, str]] = []
         cur = self.conn.execute(
             "INSERT INTO crawls (spider, started_at) VALUES (?, ?)", (spider_name, now_iso())
         )
         self.crawl_id = cur.lastrowid
+        self.groups = DuplicateGroups(self.conn, dedupe_rules or DedupeRules(), self.crawl_id)
 
     def write_batch(self, items: list[JobPosting], rejects: list[Reject]) -> dict[str, int]:
         """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts."""
@@ -93,7 +130,7 @@ class Store:
         seen_at = now_iso()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            existing = self._existing_hashes(rows)
+            existing = self._existing(rows)
             new, changed, same = [], [], []
             for row in rows:
                 row["last_seen_at"] = row.get("scraped_at") or seen_at
@@ -102,11 +139,13 @@ class Store:
                 if old is None:
                     row["first_seen_at"] = row["last_seen_at"]
                     new.append(row)
-                elif old != row["content_hash"]:
+                elif old["content_hash"] != row["content_hash"]:
                     changed.append(row)
                 else:
                     same.append(row)
             self._insert(new)
+            previous = self._stored_rows([existing[(r["source"], r["source_id"])]["id"]
+                                          for r in changed])  # fmt: skip
             self._update(changed)
             self.conn.executemany(
                 "UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, scraped_at = ?, lastmod = ?"
@@ -125,20 +164,62 @@ class Store:
                     for r in rejects
                 ],
             )
+            changed_ids = [existing[(r["source"], r["source_id"])]["id"] for r in changed]
+            seen_ids = changed_ids + [existing[(r["source"], r["source_id"])]["id"] for r in same]
+            counts["versions"] = history.record_versions(
+                self.conn,
+                self.crawl_id,
+                seen_at,
+                [(previous[i], r) for i, r in zip(changed_ids, changed, strict=True)],
+                CONTENT_FIELDS,
+            )
+            counts["reopened"] = lifecycle.reopen_seen(
+                self.conn, seen_ids, self.lifecycle_rules.now_iso()
+            )
+            rekeyed = [
+                existing[(r["source"], r["source_id"])]["id"]
+                for r in changed
+                if existing[(r["source"], r["source_id"])]["match_key"] != r["match_key"]
+            ]
+            counts["grouped"] = self.groups.assign(self._ids(new) + rekeyed)
             counts.update(new=len(new), updated=len(changed), unchanged=len(same))
             self.conn.execute(
                 "UPDATE crawls SET items_new = items_new + ?, items_updated = items_updated + ?,"
                 " items_unchanged = items_unchanged + ?, items_rejected = items_rejected + ?,"
-                " items_scraped = items_scraped + ? WHERE id = ?",
+                " items_scraped = items_scraped + ?, items_reopened = items_reopened + ?,"
+                " versions_written = versions_written + ? WHERE id = ?",
                 (counts["new"], counts["updated"], counts["unchanged"], counts["rejected"],
-                 len(rows), self.crawl_id),
+                 len(rows), counts["reopened"], counts["versions"], self.crawl_id),
             )  # fmt: skip
         for key, value in counts.items():
             self.counts[key] += value
         return counts
 
-    def _existing_hashes(self, rows: list[dict]) -> dict[tuple[str, str], str]:
-        found: dict[tuple[str, str], str] = {}
+    def mark_listed(self, listed: list[tuple[str, str, bool]]) -> int:
+        """Stored postings a sitemap still lists, as (source, url, page skipped): refresh them
+        (``crawler.lifecycle.touch_listed``); a skipped page counts as an unchanged posting.
+        Returns how many were found."""
+        if not listed:
+            return 0
+        skipped = {(s, u) for s, u, skip in listed if skip}
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            ids, reopened = lifecycle.touch_listed(
+                self.conn, self.crawl_id, [(s, u) for s, u, _skip in listed], now_iso()
+            )
+            self.conn.execute(
+                "UPDATE crawls SET items_unchanged = items_unchanged + ?,"
+                " items_scraped = items_scraped + ?, items_reopened = items_reopened + ?"
+                " WHERE id = ?",
+                (len(skipped), len(skipped), reopened, self.crawl_id),
+            )
+        self.counts["unchanged"] += len(skipped)
+        self.counts["reopened"] += reopened
+        return len(ids)
+
+    def _existing(self, rows: list[dict]) -> dict[tuple[str, str], dict[str, Any]]:
+        """(source, source_id) -> {id, content_hash, match_key} of the stored postings."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
         by_source: dict[str, list[str]] = {}
         for row in rows:
             by_source.setdefault(row["source"], []).append(row["source_id"])
@@ -146,42 +227,74 @@ class Store:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for sid, digest in self.conn.execute(
-                    f"SELECT source_id, content_hash FROM jobs WHERE source = ?"
+                for sid, job_id, digest, key in self.conn.execute(
+                    f"SELECT source_id, id, content_hash, match_key FROM jobs WHERE source = ?"
                     f" AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
-                    found[(source, sid)] = digest
+                    found[(source, sid)] = {"id": job_id, "content_hash": digest, "match_key": key}
         return found
+
+    def _stored_rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cur = self.conn.execute(
+                f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            names = [c[0] for c in cur.description]
+            for values in cur.fetchall():
+                row = dict(zip(names, values, strict=True))
+                found[row["id"]] = row
+        return found
+
+    def _ids(self, rows: list[dict]) -> list[int]:
+        return [job["id"] for job in self._existing(rows).values()]
 
     def _insert(self, rows: list[dict]) -> None:
         if not rows:
             return
-        cols = [*FIELDS, "content_hash", "first_seen_at", "last_seen_at", "last_crawl_id"]
+        cols = [*FIELDS, "content_hash", "match_key", "first_seen_at", "last_seen_at",
+                "last_crawl_id"]  # fmt: skip
         sql = f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         self.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
 
     def _update(self, rows: list[dict]) -> None:
         if not rows:
             return
-        cols = [*CONTENT_FIELDS, "scraped_at", "lastmod", "content_hash", "last_seen_at",
-                "last_crawl_id"]  # fmt: skip
+        cols = [*CONTENT_FIELDS, "scraped_at", "lastmod", "content_hash", "match_key",
+                "last_seen_at", "last_crawl_id"]  # fmt: skip
         sets = ", ".join(f"{c} = ?" for c in cols)
         sql = f"UPDATE jobs SET {sets} WHERE source = ? AND source_id = ?"
         self.conn.executemany(
             sql, [[r.get(c) for c in cols] + [r["source"], r["source_id"]] for r in rows]
         )
 
-    def finish(self, reason: str, stats: dict[str, Any]) -> None:
+    def finish(self, reason: str, stats: dict[str, Any]) -> lifecycle.LifecycleOutcome:
         errors = int(stats.get("log_count/ERROR", 0))
-        requests = int(stats.get("downloader/request_count", 0))
+        # Requests answered from the cache without asking the board were not sent.
+        requests = int(stats.get("downloader/request_count", 0)) - int(
+            stats.get("httpcache/hit", 0)
+        )
         with self.conn:
             self.conn.execute(
                 "UPDATE crawls SET finished_at = ?, finish_reason = ?, errors = ?, requests = ?,"
-                " stats = ? WHERE id = ?",
+                " stats = ?, pages_skipped = ?, pages_not_modified = ? WHERE id = ?",
                 (now_iso(), reason, errors, requests,
-                 json.dumps(stats, default=str, sort_keys=True), self.crawl_id),
+                 json.dumps(stats, default=str, sort_keys=True),
+                 int(stats.get("jobcrawl/pages_skipped", 0)),
+                 int(stats.get("httpcache/revalidate", 0)), self.crawl_id),
             )  # fmt: skip
+        outcome = lifecycle.apply_closing(
+            self.conn,
+            self.crawl_id,
+            complete_listing=self.complete_listing,
+            rules=self.lifecycle_rules,
+            gone=self.gone,
+            health_rules=self.health_rules,
+        )
+        self.counts["closed"] = outcome.closed_total
+        return outcome
 
     def close(self) -> None:
         self.db.close()
@@ -199,7 +312,10 @@ class StorePipeline:
         self.last_flush = time.monotonic()
         self.store: Store | None = None
         self.timer: task.LoopingCall | None = None
+        self.listed: list[tuple[str, str, bool]] = []
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.posting_listed, signal=posting_listed)
+        crawler.signals.connect(self.posting_gone, signal=posting_gone)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -207,7 +323,15 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        self.store = Store(self.path, spider.name)
+        settings = self.crawler.settings
+        self.store = Store(
+            self.path,
+            spider.name,
+            complete_listing=bool(getattr(spider, "complete_listing", False)),
+            lifecycle_rules=LifecycleRules.from_settings(settings),
+            dedupe_rules=DedupeRules.from_settings(settings),
+            health_rules=HealthRules.from_settings(settings),
+        )
         self.crawler.stats.set_value("jobcrawl/crawl_id", self.store.crawl_id)
         self.crawler.stats.set_value("jobcrawl/db", str(self.path))
         logger.info("crawl %s of %s writes to %s", self.store.crawl_id, spider.name, self.path)
@@ -219,6 +343,15 @@ class StorePipeline:
             self.items.append(item)
         elif isinstance(item, Reject):
             self.rejects.append(item)
+            raw = item.raw
+            if isinstance(raw, dict) and "source_id" in raw and "scraped_at" in raw:
+                # A posting the validate step turned down: its listing did not read fully.
+                note_listing(
+                    self.crawler.stats,
+                    raw.get("source") or self.crawler.spider.name,
+                    raw.get("company_slug"),
+                    "rejects",
+                )
         else:
             return item
         if len(self.items) + len(self.rejects) >= self.batch_size:
@@ -233,9 +366,23 @@ class StorePipeline:
         if time.monotonic() - self.last_flush >= self.batch_seconds:
             self.flush()
 
+    def posting_listed(self, source, url, skipped):
+        self.listed.append((source, url, skipped))
+        if len(self.listed) >= self.batch_size:
+            self.flush()
+
+    def posting_gone(self, source, url, status):
+        if self.store is not None:
+            self.store.gone.append((source, url))
+
     def flush(self):
         self.last_flush = time.monotonic()
-        if not (self.items or self.rejects) or self.store is None:
+        if self.store is None:
+            return
+        if self.listed:
+            listed, self.listed = self.listed, []
+            self.store.mark_listed(listed)
+        if not (self.items or self.rejects):
             return
         items, rejects, self.items, self.rejects = self.items, self.rejects, [], []
         counts = self.store.write_batch(items, rejects)
@@ -253,11 +400,24 @@ class StorePipeline:
         if self.store is None:
             return
         stats = self.crawler.stats.get_stats()
-        self.store.finish(reason, stats)
+        outcome = self.store.finish(reason, stats)
         c = self.store.counts
         logger.info(
-            "crawl %s done (%s): %d new, %d updated, %d unchanged, %d rejected",
+            "crawl %s done (%s): %d new, %d updated, %d unchanged, %d rejected; "
+            "%d reopened, %d closed %s",
             self.store.crawl_id, reason, c["new"], c["updated"], c["unchanged"], c["rejected"],
+            c["reopened"], c["closed"], outcome.closed or "",
         )  # fmt: skip
+        if outcome.problems:
+            logger.warning(
+                "crawl %s closes nothing: %s", self.store.crawl_id,
+                "; ".join(f"{k}: {v}" for k, v in outcome.problems.items()),
+            )  # fmt: skip
+        for listing in outcome.listings:
+            if not listing["healthy"]:
+                logger.info(
+                    "%s listing %r counts no absences: %s", listing["source"],
+                    listing["listing"], "; ".join(json.loads(listing["problems"])),
+                )  # fmt: skip
         self.store.close()
         self.store = None

@@ -1,0 +1,449 @@
+"""Posting lifecycle: a posting is ``open`` until there is evidence that it closed.
+
+``jobs.status`` is ``open`` or ``closed``; ``closed_at`` says when jobcrawl decided,
+``closed_reason`` why, ``reopened_count`` how often a closed posting came back, and
+``missed_listings`` how many healthy complete listings in a row it was absent from.
+
+**Evidence that closes a posting** (``closed_reason``):
+
+``absent``
+    The posting was missing from ``LIFECYCLE_MISSES_TO_CLOSE`` (K, default 2)
+    consecutive *healthy complete listings* of its board. Only spiders that declare
+    ``complete_listing = True`` produce complete listings: a Lever, Greenhouse or
+    Ashby company board (one listing per company, ``jobs.company_slug``) and the
+    RemoteWLB sitemap list every open job. A listing is complete in a crawl when all
+    of its requests were answered (HTTP 2xx, or 304 confirming the stored copy) and
+    none of its records was rejected; a company whose request failed is not complete
+    and counts neither for nor against its postings, while the other companies of the
+    same crawl still count. A listing that *collapsed* (it saw fewer than
+    ``LIFECYCLE_LISTING_MIN_FRACTION`` of the postings its last healthy listing saw)
+    closes nothing.
+``gone``
+    The posting's own page answered HTTP 404 or 410 (sitemap boards fetch it).
+``valid_through``
+    The board's own closing date (``valid_through``) has passed.
+``age_limit``
+    Boards whose listing is a window (RemoteOK's API shows only the latest ~100
+    jobs: dropping out of it means nothing) close a posting that this crawl did not
+    see and that was posted (else first seen) more than ``LIFECYCLE_MAX_AGE_DAYS``
+    (default 60; 0 turns it off) ago.
+
+**A crawl that is not healthy closes nothing, by any rule**: one that did not end
+with ``finished`` (killed, shut down, closespider limits), raised in a callback,
+or that ``crawler.health.evaluate`` finds empty, short against its baseline or
+with a collapsed field. Request failures and rejects do not stop a whole crawl
+from closing: they make their own listing incomplete (per company). The one
+place that decides is ``closing_problems()`` (crawl level) and
+``listing_problems()`` (per listing); their findings are stored on the crawl:
+``crawls.closing_problems`` and one ``crawl_listings`` row per listing.
+
+**Reopening**: a closed posting that is seen again (its record or page read by a
+crawl) is reopened, ``reopened_count`` + 1, unless its ``valid_through`` has
+passed; a sitemap listing it again reopens a posting closed as ``absent``. The
+row is the same row: nothing is duplicated. Seen postings get
+``missed_listings = 0``.
+
+Date rules use the clock, or ``LIFECYCLE_NOW`` (UTC ISO 8601) when set, e.g. to
+replay recordings of a past day.
+
+Everything above ``-- database --`` is pure.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crawler import health
+
+CLOSED_ABSENT = "absent"
+CLOSED_GONE = "gone"
+CLOSED_VALID_THROUGH = "valid_through"
+CLOSED_AGE_LIMIT = "age_limit"
+
+# crawl stats key of the per-listing facts (a dict "<source>/<listing>" -> counts) that the
+# listing middlewares (``crawler/listings.py``) and the store fill in during a crawl.
+LISTINGS_STAT = "jobcrawl/listings"
+
+# Checks of ``health.evaluate`` that per-listing completeness answers more precisely when
+# deciding what to close: a failed request or a rejected record only stops its own listing.
+LISTING_LEVEL_CHECKS = frozenset({"http_errors", "rejects"})
+# Crawl stats that mean something was lost that no listing can be blamed for.
+UNATTRIBUTED_LOSSES = {
+    "jobcrawl/bad_sitemap": "a sitemap could not be read",
+    "jobcrawl/sitemap_errors": "a sitemap could not be fetched",
+}
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class LifecycleRules:
+    """Thresholds; each is the setting ``LIFECYCLE_<FIELD NAME IN CAPITALS>``."""
+
+    misses_to_close: int = 2
+    listing_min_fraction: float = 0.5
+    max_age_days: float = 60
+    now: str = ""
+
+    @classmethod
+    def from_settings(cls, settings) -> LifecycleRules:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f"LIFECYCLE_{f.name.upper()}"
+            if settings.get(name) is None:
+                continue
+            getter = {"int": settings.getint, "float": settings.getfloat}.get(f.type, settings.get)
+            values[f.name] = getter(name)
+        if values.get("misses_to_close", 1) < 1:
+            raise ValueError("LIFECYCLE_MISSES_TO_CLOSE must be at least 1")
+        return cls(**values)
+
+    def now_iso(self) -> str:
+        if self.now:
+            moment = datetime.fromisoformat(self.now.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return utc_iso(moment)
+        return utc_iso(datetime.now(UTC))
+
+    def age_cutoff(self) -> str | None:
+        """Postings (posted, else first seen) before this instant are past the age limit."""
+        if not self.max_age_days or self.max_age_days <= 0:
+            return None
+        now = datetime.fromisoformat(self.now_iso().replace("Z", "+00:00"))
+        return utc_iso(now - timedelta(days=self.max_age_days))
+
+
+@dataclass
+class ListingFacts:
+    """What one crawl saw of one listing (a company board, a sitemap)."""
+
+    source: str
+    listing: str = ""
+    responses: int = 0
+    failures: int = 0
+    rejects: int = 0
+    why: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return listing_key(self.source, self.listing)
+
+
+def listing_key(source: str, listing: str | None) -> str:
+    """``lever/matchgroup``; ``remotewlb/`` for a board that is one listing."""
+    return f"{source}/{listing or ''}"
+
+
+def split_listing_key(key: str) -> tuple[str, str]:
+    source, _, listing = key.partition("/")
+    return source, listing
+
+
+def note_listing(
+    stats, source: str, listing: str | None, what: str, why: str | None = None
+) -> None:
+    """Count a fact (``responses``, ``failures`` or ``rejects``) for a listing in the crawl
+    stats; keep up to 5 explanations per listing."""
+    listings = stats.get_value(LISTINGS_STAT)
+    if listings is None:
+        listings = {}
+        stats.set_value(LISTINGS_STAT, listings)
+    facts = listings.setdefault(
+        listing_key(source, listing), {"responses": 0, "failures": 0, "rejects": 0, "why": []}
+    )
+    facts[what] = facts.get(what, 0) + 1
+    if why and len(facts["why"]) < 5:
+        facts["why"].append(why)
+
+
+def listings_from_stats(stats: Mapping[str, Any]) -> list[ListingFacts]:
+    found = []
+    for key, facts in sorted((stats.get(LISTINGS_STAT) or {}).items()):
+        source, listing = split_listing_key(key)
+        found.append(
+            ListingFacts(
+                source,
+                listing,
+                int(facts.get("responses", 0)),
+                int(facts.get("failures", 0)),
+                int(facts.get("rejects", 0)),
+                list(facts.get("why", [])),
+            )
+        )
+    return found
+
+
+def closing_problems(
+    crawl_row: Mapping[str, Any],
+    baseline: Mapping[str, Any] | None,
+    stats: Mapping[str, Any],
+    health_rules: health.HealthRules | None = None,
+) -> dict[str, str]:
+    """Why this crawl may close nothing at all (name -> explanation); empty means it may.
+
+    The crawl-level "healthy for closing" rule: ``crawler.health``'s checks minus the
+    ones that per-listing completeness handles (``LISTING_LEVEL_CHECKS``), plus callback
+    errors and losses no listing can be blamed for.
+    """
+    problems = {
+        name: why
+        for name, why in health.evaluate(crawl_row, baseline, health_rules).items()
+        if name not in LISTING_LEVEL_CHECKS
+    }
+    raised = sum(int(v or 0) for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    if raised:
+        problems["spider_exceptions"] = f"{raised} callback errors: records may be lost"
+    for key, why in UNATTRIBUTED_LOSSES.items():
+        if stats.get(key):
+            problems[key.rsplit("/", 1)[-1]] = f"{why} ({stats[key]}x)"
+    return problems
+
+
+def listing_problems(
+    facts: ListingFacts, seen: int, baseline_seen: int | None, rules: LifecycleRules
+) -> list[str]:
+    """Why this listing is not a healthy complete listing; empty means it is one."""
+    problems = []
+    if facts.responses == 0:
+        problems.append("no answer received")
+    if facts.failures:
+        detail = "; ".join(facts.why[:3])
+        problems.append(f"{facts.failures} requests failed" + (f" ({detail})" if detail else ""))
+    if facts.rejects:
+        problems.append(f"{facts.rejects} records could not be read")
+    if baseline_seen and seen < rules.listing_min_fraction * baseline_seen:
+        problems.append(
+            f"collapsed: {seen} postings, under {rules.listing_min_fraction:g} x the "
+            f"{baseline_seen} of its last healthy listing"
+        )
+    return problems
+
+
+# -- database ---------------------------------------------------------------------------------
+
+# The listing a posting belongs to: its company board on a platform, else the whole board.
+LISTING_SQL = "COALESCE(company_slug, '')"
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def reopen_seen(conn: sqlite3.Connection, ids: list[int], now: str) -> int:
+    """Reopen the closed postings among ``ids`` (read by this crawl) unless their closing date
+    has passed; reset their missed-listing count. Returns how many were reopened."""
+    reopened = 0
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        cur = conn.execute(
+            "UPDATE jobs SET status = 'open', closed_at = NULL, closed_reason = NULL,"
+            " reopened_count = reopened_count + 1"
+            f" WHERE id IN ({marks}) AND status = 'closed'"
+            " AND (valid_through IS NULL OR valid_through >= ?)",
+            [*chunk, now],
+        )
+        reopened += cur.rowcount
+        conn.execute(
+            f"UPDATE jobs SET missed_listings = 0 WHERE id IN ({marks}) AND missed_listings != 0",
+            chunk,
+        )
+    return reopened
+
+
+def touch_listed(
+    conn: sqlite3.Connection, crawl_id: int, listed: list[tuple[str, str]], seen_at: str
+) -> tuple[list[int], int]:
+    """Postings a sitemap still lists, by (source, url): refresh ``last_seen_at`` and
+    ``last_crawl_id``, reset missed listings, reopen those closed as ``absent``.
+    Returns (ids found, reopened)."""
+    ids: list[int] = []
+    for source, url in listed:
+        found = conn.execute(
+            "SELECT id FROM jobs WHERE source = ? AND url = ?", (source, url)
+        ).fetchall()
+        ids.extend(row[0] for row in found)
+    reopened = 0
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        conn.execute(
+            f"UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, missed_listings = 0"
+            f" WHERE id IN ({marks})",
+            [seen_at, crawl_id, *chunk],
+        )
+        cur = conn.execute(
+            "UPDATE jobs SET status = 'open', closed_at = NULL, closed_reason = NULL,"
+            f" reopened_count = reopened_count + 1 WHERE id IN ({marks})"
+            f" AND status = 'closed' AND closed_reason = '{CLOSED_ABSENT}'",
+            chunk,
+        )
+        reopened += cur.rowcount
+    return ids, reopened
+
+
+def _close(conn: sqlite3.Connection, where: str, params: list, now: str, reason: str) -> int:
+    cur = conn.execute(
+        f"UPDATE jobs SET status = 'closed', closed_at = ?, closed_reason = ?"
+        f" WHERE status = 'open' AND {where}",
+        [now, reason, *params],
+    )
+    return cur.rowcount
+
+
+def _row(conn: sqlite3.Connection, sql: str, params: Iterable[Any]) -> dict[str, Any] | None:
+    cur = conn.execute(sql, list(params))
+    found = cur.fetchone()
+    if found is None:
+        return None
+    return dict(zip([c[0] for c in cur.description], found, strict=True))
+
+
+def crawl_baseline(conn: sqlite3.Connection, spider: str, crawl_id: int) -> dict | None:
+    """The last crawl of ``spider`` judged healthy (``crawls.healthy``), if that is recorded."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(crawls)")}
+    if "healthy" not in columns:
+        return None
+    return health.previous_healthy_crawl(conn, spider, crawl_id)
+
+
+@dataclass
+class LifecycleOutcome:
+    closed: dict[str, int] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    listings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def closed_total(self) -> int:
+        return sum(self.closed.values())
+
+
+def apply_closing(
+    conn: sqlite3.Connection,
+    crawl_id: int,
+    *,
+    complete_listing: bool,
+    rules: LifecycleRules,
+    gone: Iterable[tuple[str, str]] = (),
+    health_rules: health.HealthRules | None = None,
+) -> LifecycleOutcome:
+    """Decide what crawl ``crawl_id`` (whose ``crawls`` row is finished) closes, close it, and
+    record the evidence (``crawls.closing_problems``, ``crawl_listings``). One transaction."""
+    row = _row(conn, "SELECT * FROM crawls WHERE id = ?", [crawl_id])
+    if row is None:
+        raise LookupError(f"no crawls row {crawl_id}")
+    stats = health.crawl_stats(row)
+    spider = row["spider"]
+    now = rules.now_iso()
+    outcome = LifecycleOutcome()
+    outcome.problems = closing_problems(
+        row, crawl_baseline(conn, spider, crawl_id), stats, health_rules
+    )
+    may_close = not outcome.problems
+    seen_sources = conn.execute(
+        "SELECT DISTINCT source FROM jobs WHERE last_crawl_id = ?", [crawl_id]
+    ).fetchall()
+    sources = {spider} | {r[0] for r in seen_sources}
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        if complete_listing:
+            for facts in listings_from_stats(stats):
+                sources.add(facts.source)
+                outcome.listings.append(
+                    _judge_listing(conn, crawl_id, facts, rules, may_close, outcome, now)
+                )
+        if may_close:
+            for source, url in gone:
+                n = _close(conn, "source = ? AND url = ?", [source, url], now, CLOSED_GONE)
+                outcome.closed[CLOSED_GONE] = outcome.closed.get(CLOSED_GONE, 0) + n
+            marks = ",".join("?" * len(sources))
+            outcome.closed[CLOSED_VALID_THROUGH] = _close(
+                conn,
+                f"source IN ({marks}) AND valid_through IS NOT NULL AND valid_through < ?",
+                [*sorted(sources), now],
+                now,
+                CLOSED_VALID_THROUGH,
+            )
+            cutoff = rules.age_cutoff()
+            if not complete_listing and cutoff:
+                outcome.closed[CLOSED_AGE_LIMIT] = _close(
+                    conn,
+                    f"source IN ({marks}) AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+                    " AND COALESCE(posted_at, first_seen_at) < ?",
+                    [*sorted(sources), crawl_id, cutoff],
+                    now,
+                    CLOSED_AGE_LIMIT,
+                )
+        outcome.closed = {k: v for k, v in outcome.closed.items() if v}
+        conn.execute(
+            "UPDATE crawls SET items_closed = ?, closing_problems = ? WHERE id = ?",
+            [outcome.closed_total, json.dumps(outcome.problems, sort_keys=True), crawl_id],
+        )
+    return outcome
+
+
+def _judge_listing(
+    conn: sqlite3.Connection,
+    crawl_id: int,
+    facts: ListingFacts,
+    rules: LifecycleRules,
+    may_close: bool,
+    outcome: LifecycleOutcome,
+    now: str,
+) -> dict[str, Any]:
+    where = f"source = ? AND {LISTING_SQL} = ?"
+    params = [facts.source, facts.listing]
+    seen = conn.execute(
+        f"SELECT COUNT(*) FROM jobs WHERE {where} AND last_crawl_id = ?", [*params, crawl_id]
+    ).fetchone()[0]
+    base = conn.execute(
+        "SELECT seen FROM crawl_listings WHERE source = ? AND listing = ? AND healthy = 1"
+        " AND crawl_id < ? ORDER BY crawl_id DESC LIMIT 1",
+        [*params, crawl_id],
+    ).fetchone()
+    problems = listing_problems(facts, seen, base[0] if base else None, rules)
+    if not may_close:
+        problems.append("crawl not healthy: " + ", ".join(sorted(outcome.problems)))
+    missed = closed = 0
+    if not problems:
+        unseen = f"{where} AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+        cur = conn.execute(
+            f"UPDATE jobs SET missed_listings = missed_listings + 1"
+            f" WHERE status = 'open' AND {unseen}",
+            [*params, crawl_id],
+        )
+        missed = cur.rowcount
+        closed = _close(
+            conn,
+            f"{unseen} AND missed_listings >= ?",
+            [*params, crawl_id, rules.misses_to_close],
+            now,
+            CLOSED_ABSENT,
+        )
+        outcome.closed[CLOSED_ABSENT] = outcome.closed.get(CLOSED_ABSENT, 0) + closed
+    record = {
+        "crawl_id": crawl_id,
+        "source": facts.source,
+        "listing": facts.listing,
+        "responses": facts.responses,
+        "failures": facts.failures,
+        "rejects": facts.rejects,
+        "seen": seen,
+        "missed": missed,
+        "closed": closed,
+        "healthy": int(not problems),
+        "problems": json.dumps(problems),
+    }
+    cols = ", ".join(record)
+    conn.execute(
+        f"INSERT OR REPLACE INTO crawl_listings ({cols}) VALUES ({', '.join('?' * len(record))})",
+        list(record.values()),
+    )
+    return record
