@@ -23,6 +23,12 @@ A board spider subclasses ``JsonApiSpider`` and fills in, at most, these hooks:
     ``Reject`` points at the posting rather than at the whole API response.
 ``handle_error_response(response)``
     What to do with a non-200 answer (default below).
+``complete_listing``
+    Class attribute for the posting lifecycle (``crawler/lifecycle.py``): True when
+    a listing (the board, or one company's board: ``meta["board"]["company_slug"]``)
+    lists *every* open posting, so that a posting absent from healthy listings can
+    be closed; False (the default) when it shows only a window (RemoteOK's latest
+    ~100), where absence means nothing.
 
 Boards where one platform hosts many companies (Lever, Greenhouse, Ashby)
 use ``crawler.platform.PlatformSpider``, a subclass that adds the company list.

@@ -373,11 +373,14 @@ def apply_closing(
             )
             cutoff = rules.age_cutoff()
             if not complete_listing and cutoff:
+                # Only postings this spider's own crawls saw: another spider storing the same
+                # source (an archive import) says nothing about this board's window.
                 outcome.closed[CLOSED_AGE_LIMIT] = _close(
                     conn,
-                    f"source IN ({marks}) AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+                    f"source IN ({marks}) AND last_crawl_id != ?"
+                    " AND last_crawl_id IN (SELECT id FROM crawls WHERE spider = ?)"
                     " AND COALESCE(posted_at, first_seen_at) < ?",
-                    [*sorted(sources), crawl_id, cutoff],
+                    [*sorted(sources), crawl_id, spider, cutoff],
                     now,
                     CLOSED_AGE_LIMIT,
                 )

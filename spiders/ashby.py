@@ -99,6 +99,7 @@ class AshbySpider(PlatformSpider):
     allowed_domains = ["ashbyhq.com"]
     record_url_field = "jobUrl"
     map_record = staticmethod(parse_record)
+    complete_listing = True  # a job board's answer lists every posting
 
     def company_url(self, company: Company) -> str:
         return (

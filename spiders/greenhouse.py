@@ -62,6 +62,7 @@ class GreenhouseSpider(PlatformSpider):
     allowed_domains = ["greenhouse.io"]
     record_url_field = "absolute_url"
     map_record = staticmethod(parse_record)
+    complete_listing = True  # a token's jobs list is its whole board
 
     def company_url(self, company: Company) -> str:
         return (

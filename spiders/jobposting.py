@@ -82,6 +82,9 @@ def load_sites(path: Path) -> list[dict]:
 
 class JobPostingSpider(StructuredDataSpider):
     name = "jobposting"
+    # A site's sitemap or listing pages need not list every open job (paging, stale
+    # sitemaps): absence closes nothing; validThrough, 404 pages and the age limit do.
+    complete_listing = False
 
     def __init__(self, *args, config: str | None = None, sites: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -132,6 +132,7 @@ class LeverSpider(PlatformSpider):
     allowed_domains = ["lever.co"]
     record_url_field = "hostedUrl"
     map_record = staticmethod(parse_record)
+    complete_listing = True  # a site's postings list is its whole board
 
     def company_requests(self, company: Company):
         yield self.postings_request(self.board_for(company))

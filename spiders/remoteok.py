@@ -60,6 +60,8 @@ class RemoteOkSpider(JsonApiSpider):
     allowed_domains = ["remoteok.com"]
     start_urls = ["https://remoteok.com/api"]
     map_record = staticmethod(parse_record)
+    # The API shows only the latest ~100 jobs: absence from it says nothing (see lifecycle).
+    complete_listing = False
 
     def records(self, data, response):
         # Element 0 is the API's legal notice ({"last_updated", "legal"}): skip by shape.

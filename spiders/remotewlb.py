@@ -48,6 +48,11 @@ class RemoteWlbSpider(StructuredDataSpider):
     sitemap_rules = [(r"/job/[^/]+/?$", "parse")]
     map_posting = staticmethod(parse_posting)
 
+    @property
+    def complete_listing(self) -> bool:
+        # The sitemap lists every open job, unless -a since= left older shards out.
+        return self.since is None
+
     def __init__(self, *args, since: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if since is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", since):
