@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: help setup crawl test lint format demo docs clean
+.PHONY: help setup crawl test lint format demo docs accuracy clean
 
 help:
 	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint    - ruff check + format check"
 	@echo "make demo    - offline demo: replay recorded boards into data/demo.db"
 	@echo "make docs    - regenerate DATA_FORMAT.md from the schema"
+	@echo "make accuracy - normalisation accuracy per field on the labelled real samples"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,9 @@ demo: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m crawler.datadoc
+
+accuracy: $(STAMP)
+	$(BIN)/python -m crawler.accuracy $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -6,7 +6,11 @@ Conversion constants for ``salary_year_*`` (a full-time year): 2080 hours
 
 from __future__ import annotations
 
+import re as _re
 from dataclasses import dataclass
+
+import pycountry as _pycountry
+from babel.numbers import get_currency_name, get_territory_currencies
 
 PER_YEAR = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
 
@@ -87,3 +91,318 @@ def check_salary(lo, hi, currency: str | None, period: str | None) -> Salary:
         year_min=lo * mult if lo is not None else None,
         year_max=hi * mult if hi is not None else None,
     )
+
+
+# --- pay read from the description ---------------------------------------------------------------
+#
+# A description is scanned for amounts written with a currency ("$140,000 - $170,000 a year",
+# "€110K – €185K", "USD 80–100k", "72k-96k USD/year", "PLN 350,700 - 474,400", "$34.62/hour",
+# "£57,000-£70,000", "CHF 120'000"), and each candidate is scored by its sentence: pay words
+# ("salary", "pay range", "compensation", "rate") and a stated period raise it; funding,
+# revenue, stipends, allowances, budgets, bonuses, OTE, commission, perks and 401(k) limits
+# near the amount rule it out, as do million/billion amounts. Amounts with no currency count
+# only in a sentence about pay ("Salary: 80,000-100,000 per year"); their currency stays null.
+#
+# Currency: an ISO code or an unambiguous symbol as written (€ £ ¥ ₹ ₩ zł US$ C$ A$ R$ CHF...).
+# A bare "$" is USD, unless every country the posting names uses another dollar (a Canada-only
+# role's "$130,000" is CAD). Period: as written (/hr, per hour, hourly, a year, per annum,
+# /month, monthly, / Monthly...); when not written, under 1,000 is hourly, under 20,000
+# monthly, otherwise yearly.
+
+_SYMBOLS = [
+    ("US$", "USD"), ("U.S.$", "USD"), ("USD$", "USD"), ("CA$", "CAD"), ("CAD$", "CAD"),
+    ("C$", "CAD"), ("AU$", "AUD"), ("AUD$", "AUD"), ("A$", "AUD"), ("NZ$", "NZD"),
+    ("S$", "SGD"), ("SG$", "SGD"), ("HK$", "HKD"), ("R$", "BRL"), ("MX$", "MXN"),
+    ("$", "$"), ("€", "EUR"), ("£", "GBP"), ("¥", "¥"), ("₹", "INR"), ("₩", "KRW"),
+    ("₱", "PHP"), ("₺", "TRY"), ("₽", "RUB"), ("₪", "ILS"), ("₦", "NGN"), ("₴", "UAH"),
+    ("zł", "PLN"), ("Kč", "CZK"), ("kr.", "kr"), ("kr", "kr"), ("Fr.", "CHF"),
+]  # fmt: skip
+# Three-letter words that are ISO 4217 codes but mostly English in capitals.
+_NOT_CODES = {
+    "ALL", "TOP", "CUP", "MOP", "BOB", "GEL", "SOS", "PEN", "TRY", "BAM", "MAD", "SAR", "NAD",
+    "AMD", "LAK", "MDL", "ERN", "PAB", "SLL", "STD", "XXX", "XTS",
+}  # fmt: skip
+_CODES = sorted(
+    c.alpha_3 for c in _pycountry.currencies if c.alpha_3 not in _NOT_CODES and c.alpha_3[0] != "X"
+)
+_CUR = (
+    r"(?:"
+    + "|".join(_re.escape(s) for s, _ in sorted(_SYMBOLS, key=lambda s: -len(s[0])))
+    + r"|\b(?:"
+    + "|".join(_CODES)
+    + r")\b|\b(?i:dollars?|euros?)\b)"
+)
+_NUM = (
+    r"\d{1,3}(?:[,.’'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?(?!\d)"
+    r"|\d{1,3},\s\d{3}(?![\d,])"  # "$101, 125": a stray space after the separator
+    r"|\d+(?:[.,]\d{1,2})?(?!\d)"
+)
+_PERIOD_WORD = r"(?:hour|hr|h|year|yr|annum|annual|month|mo|week|wk|day)s?"
+_ATTACHED_PERIOD = (
+    rf"(?:\s?(?:/|per|an?|each|a\s+|every)\s?{_PERIOD_WORD}\b"
+    r"|\s?(?:hourly|annually|yearly|monthly|weekly|daily)\b)"
+)
+_ATOM = (
+    rf"(?P<pre>{_CUR})?\s?(?<![\w.,])(?P<num>{_NUM})"
+    r"(?P<k>\s?[kK](?![a-zA-Z]))?"
+    r"(?P<big>\s?(?:mm|MM|[mMbB](?:n|il)?|million|billion|trillion)(?![a-zA-Z]))?"
+    r"(?P<plus>\s?\+)?"
+    rf"(?:\s?(?P<post>{_CUR}))?"
+    rf"(?P<per>{_ATTACHED_PERIOD})?"
+)
+_ATOM_RE = _re.compile(_ATOM)
+_RANGE_SEP = _re.compile(r"\s*(?:-|–|—|~|to|and|until|through|bis)\s*\(?")
+
+_PAY_WORDS = _re.compile(
+    r"(?i)\b(?:salary|salaries|pay|paid|compensation|remuneration|wages?|rate|earnings?"
+    r"|base|ote|stipend|income|package|ctc|gross|net|annual|hourly|per hour|per annum)\b"
+)
+_STRONG_PAY = _re.compile(
+    r"(?i)\b(?:salary|pay\s+(?:range|scale|rate|band)|base\s+pay|compensation|remuneration"
+    r"|wages?|(?:hourly|day|daily)\s+rate|rate|pay|gehalt|lohn|salaire|rémunération|salario"
+    r"|sueldo|stipendio|retribuzione|vergütung|wynagrodzenie)\b"
+)
+# Near the amount (same sentence): not base pay.
+_NOT_PAY_NEAR = _re.compile(
+    r"(?i)\b(?:stipends?|allowances?|budgets?|reimburs\w*|bonus(?:es)?|commissions?|OTE"
+    r"|on[- ]target"
+    r"|perks?|discounts?|marketplace|match(?:ing)?|401\(?k\)?|retirement|pension|fund(?:ing|ed|s)?"
+    r"|raised?|series\s+[a-f]\b|valuation|valued|revenue|arr|sales|donations?|invest(?:ment|ors?|ed)?"
+    r"|assets|worth|fees?|costs?|prices?|savings|spend|grants?|prizes?|awards?|referral|insurance"
+    r"|coverage|per\s+(?:employee|user|seat|person)|signing|sign-on|relocation|tuition|credits?)\b"
+)
+_NOT_PAY_SENTENCE = _re.compile(
+    r"(?i)401\(?k\)?|\bretirement\b|\bpension\b|\bfunding\b|\braised\b|\bvaluation\b|\bseries\s+[a-f]\b"
+)
+_PERIOD_AFTER = _re.compile(
+    rf"(?i)^\s*(?:{_CUR})?\s*\(?\s*(?:/|per|an?|each|every)?\s*(?P<word>{_PERIOD_WORD}|hourly|annually|yearly|monthly|weekly|daily)\b"
+)
+_PERIOD_IN_SENTENCE = _re.compile(
+    r"(?i)\b(?P<word>per\s+(?:hour|annum|year|month|week|day)|hourly|annual(?:ly)?|yearly"
+    r"|monthly|weekly|daily|an?\s+(?:hour|year|month|week|day)|p\.a|jährlich|pro\s+jahr"
+    r"|par\s+an|per\s+anno|al\s+año|monatlich|pro\s+monat|par\s+mois|al\s+mes"
+    r"|pro\s+stunde|par\s+heure|por\s+hora)\b"
+)
+_PERIOD_OF = {
+    "hour": "hour", "hr": "hour", "h": "hour", "hourly": "hour", "year": "year", "yr": "year",
+    "annum": "year", "annual": "year", "annually": "year", "yearly": "year", "month": "month",
+    "mo": "month", "monthly": "month", "week": "week", "wk": "week", "weekly": "week",
+    "day": "day", "daily": "day", "p.a": "year", "jährlich": "year", "jahr": "year",
+    "an": "year", "anno": "year", "año": "year", "monatlich": "month", "monat": "month",
+    "mois": "month", "mes": "month", "stunde": "hour", "heure": "hour", "hora": "hour",
+}  # fmt: skip
+
+
+_FROM = _re.compile(r"(?i)\b(?:from|starting\s+at|starts?\s+at|at\s+least|minimum|floor|min\.?)\b")
+_UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
+
+
+@dataclass
+class TextSalary(Salary):
+    raw: str | None = None
+    currency_stated: bool = False  # an ISO code or unambiguous symbol, not a bare "$"
+
+
+def parse_amount(text: str) -> float | None:
+    """'350,700' -> 350700, '34.62' -> 34.62, '110.000' -> 110000, '120 000', '2,5' -> 2.5."""
+    text = _re.sub(r"[\s\u00a0\u202f’']", "", text)
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if decimal == "," else ",", "").replace(decimal, ".")
+    elif "," in text or "." in text:
+        sep = "," if "," in text else "."
+        head, _, tail = text.rpartition(sep)
+        if len(tail) == 3 and head and (text.count(sep) > 1 or len(head.replace(sep, "")) <= 3):
+            text = text.replace(sep, "")
+        elif text.count(sep) == 1:
+            text = text.replace(sep, ".")
+        else:
+            return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _currency_of(token: str | None) -> tuple[str | None, bool]:
+    """(code or marker, stated) of a written currency: '$' -> ('$', False)."""
+    if not token:
+        return None, False
+    for symbol, code in _SYMBOLS:
+        if token == symbol:
+            return code, code not in ("$", "¥", "kr")
+    low = token.lower()
+    if low.startswith("dollar"):
+        return "$", False
+    if low.startswith("euro"):
+        return "EUR", True
+    return token.upper(), True
+
+
+def _local(marker: str, countries) -> str | None:
+    """What a '$', '¥' or 'kr' means for the posting's countries."""
+    currencies = set()
+    for country in countries or []:
+        found = get_territory_currencies(country)
+        if found:
+            currencies.add(found[0])
+    single = next(iter(currencies)) if len(currencies) == 1 else None
+    name = get_currency_name(single, locale="en") if single else ""
+    if marker == "$":
+        return single if single and name.endswith("Dollar") else "USD"
+    if marker == "¥":
+        return "CNY" if single == "CNY" else "JPY"
+    return single if single in ("SEK", "NOK", "DKK", "ISK") else None
+
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pieces: lines, then sentences within long lines."""
+    pieces = []
+    offset = 0
+    for line in text.split("\n"):
+        start = 0
+        for match in _re.finditer(r"(?<=[a-z0-9)\]])[.!?](?=\s+[A-Z(])", line):
+            pieces.append((offset + start, line[start : match.end()]))
+            start = match.end()
+        pieces.append((offset + start, line[start:]))
+        offset += len(line) + 1
+    return [(o, s) for o, s in pieces if s.strip()]
+
+
+def _atoms(sentence: str) -> list[_re.Match]:
+    return [m for m in _ATOM_RE.finditer(sentence) if m.group("num")]
+
+
+def _period(sentence: str, end: int, atoms) -> tuple[str | None, bool]:
+    for atom in atoms:
+        if atom.group("per"):
+            word = _re.sub(r"(?i)^\s*(?:/|per|an?|each|a\s+|every)?\s*", "", atom.group("per"))
+            word = word.strip().lower().rstrip("s") or word
+            if word in _PERIOD_OF:
+                return _PERIOD_OF[word], True
+    after = _PERIOD_AFTER.match(sentence[end : end + 30])
+    if after:
+        word = after.group("word").lower()
+        return _PERIOD_OF.get(word.rstrip("s"), _PERIOD_OF.get(word)), True
+    found = _PERIOD_IN_SENTENCE.search(sentence)
+    if found:
+        word = found.group("word").lower().split()[-1]
+        return _PERIOD_OF.get(word, "year"), True
+    return None, False
+
+
+def _candidates(sentence: str):
+    """Single amounts and ranges: lists of consecutive atoms joined by a range separator."""
+    atoms = _atoms(sentence)
+    i = 0
+    while i < len(atoms):
+        group = [atoms[i]]
+        while i + 1 < len(atoms):
+            between = sentence[group[-1].end() : atoms[i + 1].start()]
+            if not _RANGE_SEP.fullmatch(between) or len(group) == 2:
+                break
+            group.append(atoms[i + 1])
+            i += 1
+        yield group
+        i += 1
+
+
+def salary_from_text(text: str | None, countries=None) -> TextSalary | None:
+    """The pay a description states, or None when it states none (see the comment above).
+
+    A stated figure that makes no sense for its period comes back with values null,
+    ``problem`` saying why and ``raw`` holding the sentence.
+    """
+    if not text or not any(ch.isdigit() for ch in text):
+        return None
+    best = None
+    previous = ""
+    for offset, sentence in _sentences(text):
+        context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
+        previous = sentence
+        for group in _candidates(sentence):
+            scored = _score(sentence, context, group)
+            if scored is None:
+                continue
+            key = (scored[0], offset + group[0].start())
+            if best is None or key[0] > best[0][0]:
+                best = ((key[0], key[1]), sentence, group)
+    if best is None:
+        return None
+    _, sentence, group = best
+    return _build(sentence, group, countries)
+
+
+def _score(sentence: str, context: str, group) -> tuple[int] | None:
+    start, end = group[0].start(), group[-1].end()
+    if any(atom.group("big") for atom in group):
+        return None
+    if sentence[end : end + 3].lstrip().startswith("%"):
+        return None
+    near = sentence[max(0, start - 45) : min(len(sentence), end + 35)]
+    if _NOT_PAY_NEAR.search(near):
+        return None
+    strong = bool(_STRONG_PAY.search(context))
+    if _NOT_PAY_SENTENCE.search(sentence) and not strong:
+        return None
+    stated = any(a.group("pre") or a.group("post") for a in group)
+    period, period_stated = _period(sentence, end, group)
+    values = [_value(a) for a in group]
+    if any(v is None for v in values):
+        return None
+    if not stated:
+        # No currency: only figures that look like pay, in a sentence about pay.
+        looks = (
+            any(a.group("k") for a in group)
+            or max(values) >= 1000
+            and any(not _re.fullmatch(r"\d+", a.group("num")) for a in group)
+        )
+        if not (strong and (looks or period_stated)):
+            return None
+        if _re.fullmatch(r"(?:19|20)\d\d", group[0].group("num")):
+            return None
+    score = (4 if strong else 0) + (2 if period_stated else 0) + (1 if len(group) == 2 else 0)
+    score += 1 if stated else 0
+    score += 1 if any(a.group("k") for a in group) else 0  # "€110K": how pay is written
+    if score < 3:
+        return None
+    return (score,)
+
+
+def _value(atom) -> float | None:
+    value = parse_amount(atom.group("num"))
+    if value is None:
+        return None
+    return value * 1000 if atom.group("k") else value
+
+
+def _build(sentence: str, group, countries) -> TextSalary:
+    raw = sentence.strip()
+    if len(raw) > 240:
+        start = max(0, group[0].start() - 100)
+        raw = sentence[start : start + 240].strip()
+    values = [_value(a) for a in group]
+    if len(group) == 2 and group[1].group("k") and not group[0].group("k") and values[0] < 1000:
+        values[0] *= 1000  # "$150-200k", "USD 80–100k": the k belongs to both
+    code, stated = None, False
+    for atom in group:
+        for token in (atom.group("pre"), atom.group("post")):
+            found, is_stated = _currency_of(token)
+            if found and (code is None or (is_stated and not stated)):
+                code, stated = found, is_stated
+    if code in ("$", "¥", "kr"):
+        code = _local(code, countries)
+    period, _ = _period(sentence, group[-1].end(), group)
+    lo, hi = (values[0], values[1]) if len(values) == 2 else (values[0], values[0])
+    before = sentence[max(0, group[0].start() - 40) : group[0].start()]
+    if len(values) == 1 and (group[0].group("plus") or _FROM.search(before)):
+        hi = None
+    elif len(values) == 1 and _UP_TO.search(
+        sentence[max(0, group[0].start() - 20) : group[0].start()]
+    ):
+        lo = None
+    if period is None:
+        top = hi if hi is not None else lo
+        period = "hour" if top < 1000 else "month" if top < 20000 else "year"
+    pay = check_salary(lo, hi, code, period)
+    return TextSalary(**vars(pay), raw=raw, currency_stated=stated and pay.currency is not None)

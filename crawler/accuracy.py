@@ -1,0 +1,268 @@
+"""Normalisation accuracy on the real sample postings: ``make accuracy``.
+
+(``python -m crawler.accuracy``; ``--quiet`` prints the table without the mismatches.)
+
+Every recorded board response in ``tests/fixtures/`` is mapped by its board's own pure mapper
+and passed through the pipeline functions in order, validate -> clean -> normalise, with no
+network and no Scrapy engine. The result is compared, field by field, with the labels a
+person wrote by reading each posting (``tests/gold/postings.jsonl``, see its README). The
+table shows each field's accuracy against its floor; every mismatch is listed with what the
+reader saw and what the pipeline produced. Exit status 1 when a field is below its floor or
+a labelled posting was not produced at all.
+
+Relative dates are resolved against ``CRAWL_TIME``, a fixed instant, so the figures do not
+change with the day the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.items import JobPosting
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+GOLD = ROOT / "tests" / "gold" / "postings.jsonl"
+CRAWL_TIME = datetime(2026, 11, 23, tzinfo=UTC)
+
+# Field -> lowest acceptable share of correct postings.
+FLOORS = {
+    "salary": 0.95,
+    "remote": 0.95,
+    "countries": 0.90,
+    "regions": 0.90,
+    "posted_at": 0.99,
+    "employment_type": 0.90,
+}
+FIELDS = tuple(FLOORS)
+
+
+# --- the boards: recorded inputs and their mappers --------------------------------------------
+
+
+def _json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".json"))
+
+
+def remoteok() -> Iterator[JobPosting]:
+    from spiders.remoteok import _is_legal_notice, parse_record
+
+    for record in _json(FIXTURES / "mirror" / "remoteok.com" / "api"):
+        if not _is_legal_notice(record):
+            yield parse_record(record, {})
+
+
+def _platform(folder: Path, mapper: Callable, records: Callable) -> Iterator[JobPosting]:
+    for path in _files(folder):
+        data = _json(path)
+        for record in records(data):
+            item = mapper(record, {"company_slug": path.name})
+            if item is not None:
+                yield item
+
+
+def lever() -> Iterator[JobPosting]:
+    from spiders.lever import parse_record
+
+    folder = FIXTURES / "mirror" / "api.lever.co" / "v0" / "postings"
+    yield from _platform(folder, parse_record, lambda d: d if isinstance(d, list) else [])
+
+
+def greenhouse() -> Iterator[JobPosting]:
+    from spiders.greenhouse import parse_record
+
+    boards = FIXTURES / "mirror" / "boards-api.greenhouse.io" / "v1" / "boards"
+    for board in sorted(p for p in boards.iterdir() if p.is_dir()) if boards.is_dir() else []:
+        for item in _platform(board, parse_record, lambda d: d.get("jobs") or []):
+            item.company_slug = board.name
+            yield item
+
+
+def ashby() -> Iterator[JobPosting]:
+    from spiders.ashby import parse_record
+
+    folder = FIXTURES / "mirror" / "api.ashbyhq.com" / "posting-api" / "job-board"
+    yield from _platform(folder, parse_record, lambda d: d.get("jobs") or [])
+
+
+def remotewlb() -> Iterator[JobPosting]:
+    from crawler.structured import extract_jobpostings
+    from spiders.remotewlb import parse_posting
+
+    for path in _files(FIXTURES / "mirror" / "remotewlb.com" / "job"):
+        postings, _ = extract_jobpostings(path.read_text(encoding="utf-8"))
+        for index, posting in enumerate(postings):
+            page = {"url": f"https://remotewlb.com/job/{path.name}", "count": 1, "index": index}
+            yield parse_posting(posting, page)
+
+
+BOARDS: dict[str, Callable[[], Iterator[JobPosting]]] = {
+    "remoteok": remoteok,
+    "lever": lever,
+    "greenhouse": greenhouse,
+    "ashby": ashby,
+    "remotewlb": remotewlb,
+}
+
+
+def pipeline(source: str, item: JobPosting) -> JobPosting | str:
+    """validate -> clean -> normalise as plain functions; a reason string when rejected."""
+    from pipelines.clean import clean_item
+    from pipelines.normalize import normalize_item
+    from pipelines.validate import problems
+
+    item.source = source
+    item.scraped_at = CRAWL_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    reasons = problems(item)
+    if reasons:
+        return "; ".join(reasons)
+    clean_item(item)
+    normalize_item(item, CRAWL_TIME)
+    return item
+
+
+# --- comparing --------------------------------------------------------------------------------
+
+
+def observed(item: JobPosting, name: str):
+    if name == "salary":
+        if item.salary_min is None and item.salary_max is None:
+            return None
+        return {
+            "min": item.salary_min,
+            "max": item.salary_max,
+            "currency": item.salary_currency,
+            "period": item.salary_period,
+        }
+    if name in ("countries", "regions"):
+        return sorted(getattr(item, name) or [])
+    return getattr(item, name)
+
+
+def same(name: str, expected, got) -> bool:
+    if name == "salary" and expected and got:
+        for key in ("min", "max"):
+            a, b = expected[key], got[key]
+            if (a is None) != (b is None) or (a is not None and abs(a - b) > 0.005):
+                return False
+        return expected["currency"] == got["currency"] and expected["period"] == got["period"]
+    if name in ("countries", "regions"):
+        return sorted(expected or []) == sorted(got or [])
+    return expected == got
+
+
+@dataclass
+class Report:
+    total: int = 0
+    correct: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    mismatches: list[tuple[str, str, str, object, object]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    def share(self, name: str) -> float:
+        return self.correct[name] / self.total if self.total else 0.0
+
+    def below_floor(self) -> list[str]:
+        return [name for name in FIELDS if self.share(name) < FLOORS[name]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.below_floor() and not self.missing and not self.rejected
+
+
+def _key(source: str, source_id: str, gold_ids: dict[str, set[str]]) -> str | None:
+    """The gold id an item's source_id carries (boards prefix it: ``site/<uuid>``)."""
+    for gold_id in gold_ids.get(source, ()):
+        if source_id == gold_id or source_id.endswith("/" + gold_id):
+            return gold_id
+    return None
+
+
+def evaluate(gold_path: Path = GOLD, boards: dict | None = None) -> Report:
+    gold = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line]
+    gold_ids: dict[str, set[str]] = {}
+    for row in gold:
+        gold_ids.setdefault(row["source"], set()).add(row["id"])
+    by_key = {(row["source"], row["id"]): row for row in gold}
+    produced: dict[tuple[str, str], JobPosting] = {}
+    report = Report()
+    for source, load in (boards or BOARDS).items():
+        for item in load():
+            result = pipeline(source, item)
+            if isinstance(result, str):
+                report.rejected.append((f"{source}:{item.source_id}", result))
+                continue
+            gold_id = _key(source, result.source_id, gold_ids)
+            if gold_id is None:
+                report.unlabelled.append(f"{source}:{result.source_id}")
+                continue
+            produced[(source, gold_id)] = result
+    for key, row in by_key.items():
+        item = produced.get(key)
+        if item is None:
+            report.missing.append(f"{key[0]}:{key[1]}")
+            continue
+        report.total += 1
+        for name in FIELDS:
+            got = observed(item, name)
+            if same(name, row[name], got):
+                report.correct[name] += 1
+            else:
+                report.mismatches.append((name, f"{key[0]}:{key[1]}", row["title"], row[name], got))
+    return report
+
+
+def render(report: Report, show_mismatches: bool = True) -> str:
+    lines = [
+        f"Normalisation accuracy on {report.total} labelled real postings "
+        f"({GOLD.relative_to(ROOT)})",
+        "",
+        f"{'field':<17}{'correct':>9}{'accuracy':>10}{'floor':>8}  ",
+    ]
+    for name in FIELDS:
+        share = report.share(name)
+        flag = "ok" if share >= FLOORS[name] else "BELOW FLOOR"
+        lines.append(
+            f"{name:<17}{report.correct[name]:>5}/{report.total:<3}{share:>10.1%}"
+            f"{FLOORS[name]:>8.0%}  {flag}"
+        )
+    for title, entries in (
+        ("labelled postings the pipeline did not produce", report.missing),
+        ("postings rejected by validation", [f"{k}: {r}" for k, r in report.rejected]),
+        ("produced postings with no label (add them to the gold set)", report.unlabelled),
+    ):
+        if entries:
+            lines += ["", f"{title}:"] + [f"  {e}" for e in entries]
+    if show_mismatches and report.mismatches:
+        lines += ["", "mismatches (field, posting, title: expected -> got):"]
+        for name, key, title, expected, got in sorted(report.mismatches, key=lambda m: m[:2]):
+            lines.append(f"  {name:<16}{key}  {title!s:.40}")
+            lines.append(f"      expected {json.dumps(expected, ensure_ascii=False)}")
+            lines.append(f"      got      {json.dumps(got, ensure_ascii=False)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quiet", action="store_true", help="the table only, no mismatches")
+    args = parser.parse_args(argv)
+    report = evaluate()
+    print(render(report, show_mismatches=not args.quiet))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

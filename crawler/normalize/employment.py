@@ -1,0 +1,125 @@
+"""Employment type: ``full_time``, ``part_time``, ``contract``, ``internship``, ``temporary``.
+
+The board's structured value wins (Lever commitment "Full-time", Ashby "FullTime", JSON-LD
+"FULL_TIME", "CONTRACTOR"). Otherwise the title, the board's tags and the description's
+statements about the role are read, and when they name several types the most specific
+wins: internship > temporary > contract > part_time > full_time (a "part-time freelance"
+engagement is a contract, a "full-time summer internship" an internship).
+
+Only statements about the role count: a "Job Type:"/"Status:" line, "Remote (Full Time)",
+"on a contract basis", "independent contractor", "freelance", "(temporary)". Benefits
+boilerplate ("How we support full-time employees", "equity for all full time roles") and
+words that only look alike ("contracted obligations", "internal") do not.
+"""
+
+from __future__ import annotations
+
+import re
+
+PRECEDENCE = ("internship", "temporary", "contract", "part_time", "full_time")
+
+_RAW = {
+    "fulltime": "full_time", "full": "full_time", "permanent": "full_time", "regular": "full_time",
+    "ft": "full_time", "vollzeit": "full_time", "tempsplein": "full_time", "cdi": "full_time",
+    "정규직": "full_time",
+    "parttime": "part_time", "pt": "part_time", "teilzeit": "part_time",
+    "tempspartiel": "part_time",
+    "contract": "contract", "contractor": "contract", "freelance": "contract",
+    "freelancer": "contract", "contracttohire": "contract", "consultant": "contract",
+    "b2b": "contract", "1099": "contract", "selfemployed": "contract",
+    "intern": "internship", "internship": "internship", "trainee": "internship",
+    "apprenticeship": "internship", "praktikum": "internship", "stage": "internship",
+    "temporary": "temporary", "temp": "temporary", "seasonal": "temporary",
+    "fixedterm": "temporary", "perdiem": "temporary", "cdd": "temporary",
+}  # fmt: skip
+
+# Board tags are free words: only the unambiguous ones count ("stage" is a tag, not a stage).
+_TAGS = {
+    "fulltime": "full_time", "parttime": "part_time", "contract": "contract",
+    "contractor": "contract", "freelance": "contract", "internship": "internship",
+    "temporary": "temporary",
+}  # fmt: skip
+
+_TITLE = {
+    "internship": re.compile(r"(?i)\bintern(?:ship)?s?\b|\bco-?op\b|\bapprentice(?:ship)?\b"),
+    "temporary": re.compile(r"(?i)\btemp(?:orary)?\b|\bseasonal\b|\bfixed[- ]term\b"),
+    "contract": re.compile(r"(?i)\bcontract(?:or)?\b|\bfreelance(?:r)?\b"),
+    "part_time": re.compile(r"(?i)\bpart[- ]?time\b"),
+    "full_time": re.compile(r"(?i)\bfull[- ]?time\b"),
+}
+
+_LABEL = re.compile(
+    r"(?im)^\W{0,3}(?:job|employment|position|contract|engagement|work)?\s*"
+    r"(?:type|status|commitment|schedule)\s*[:\-–]\s*(?P<value>[^\n]{1,60})"
+)
+# Not the role's type when followed by these (benefits and policy boilerplate).
+_PEOPLE = (
+    r"(?!\s+(?:employees?|staff|team\s+members|workers|offers?|roles|positions|equivalent"
+    r"|hours?|basis\s+employees))"
+)
+_TEXT = {
+    "internship": re.compile(
+        r"(?i)\binternships?\b(?!\s+program\s+for\s+)|\bintern\s+(?:role|position)\b"
+    ),
+    "temporary": re.compile(
+        r"(?i)\btemp(?:orary)?\s+(?:role|position|job|assignment|contract)\b|\(temporary\)"
+        r"|\bfixed[- ]term\b|\bseasonal\s+(?:role|position|job)\b"
+    ),
+    "contract": re.compile(
+        r"(?im)\bcontract\s+(?:basis|role|position|job|assignment|engagement|opportunity)\b"
+        r"|\(contractor\)|\bas\s+an?\s+(?:independent\s+)?contractor\b|\bindependent\s+contract(?:or)?\b"
+        r"|\bcontractor\s+(?:role|position|agreement|engagement|basis)\b|^\W{0,3}freelance\b"
+        r"|\bfreelance\s+(?:role|position|basis|contract|engagement|opportunity|job|gig|project)\b"
+        r"|\bas\s+an?\s+freelancer\b|\(freelance\)|\bcontract[- ]to[- ]hire\b|\bB2B\s+contract\b"
+    ),
+    "part_time": re.compile(rf"(?i)\bpart[- ]?time\b{_PEOPLE}"),
+    "full_time": re.compile(
+        rf"(?i)\bfull[- ]?time\b{_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
+        r"|remote|contract|permanent|employment)\b))",
+        re.M,
+    ),
+}
+
+
+def employment_from_raw(raw) -> str | None:
+    """A board's value ("Full-time", "FullTime", "FULL_TIME", ["PART_TIME", "CONTRACTOR"])."""
+    if raw is None:
+        return None
+    values = raw if isinstance(raw, list | tuple) else re.split(r"[,;/|]| or ", str(raw))
+    found = set()
+    for value in values:
+        key = re.sub(r"[\s_\-.]+", "", str(value)).lower()
+        if key in _RAW:
+            found.add(_RAW[key])
+    return next((kind for kind in PRECEDENCE if kind in found), None)
+
+
+def _title_kinds(title: str | None) -> set[str]:
+    return {kind for kind, regex in _TITLE.items() if title and regex.search(title)}
+
+
+def _text_kinds(text: str | None) -> set[str]:
+    if not text:
+        return set()
+    found = {kind for kind, regex in _TEXT.items() if regex.search(text)}
+    for match in _LABEL.finditer(text):
+        value = match.group("value")
+        found |= {kind for kind, regex in _TITLE.items() if regex.search(value)}
+        kind = employment_from_raw(value.split(",")[0])
+        if kind:
+            found.add(kind)
+    return found
+
+
+def employment_type(raw=None, title=None, tags=None, text=None) -> str | None:
+    """The posting's employment type by the rules of the module doc; None when unknown."""
+    structured = employment_from_raw(raw)
+    if structured:
+        return structured
+    found = _title_kinds(title) | _text_kinds(text)
+    found |= {
+        _TAGS[t]
+        for t in (re.sub(r"[\s_\-]+", "", str(t)).lower() for t in tags or [])
+        if t in _TAGS
+    }
+    return next((kind for kind in PRECEDENCE if kind in found), None)

