@@ -66,9 +66,13 @@ def normalize_salary(item: JobPosting, notes: list[str]) -> None:
             and text_pay.currency != pay.currency
             and _same_pay(pay, text_pay)
         ):
-            notes.append(
-                f"salary currency {pay.currency} -> {text_pay.currency}: the description "
-                f"states this pay as {text_pay.raw!r}"
+            logger.info(
+                "%s %s: salary currency %s -> %s, the description states this pay as %r",
+                item.source,
+                item.source_id,
+                pay.currency,
+                text_pay.currency,
+                text_pay.raw,
             )
             _set_pay(item, text_pay)
             item.salary_source, item.salary_raw = "text", text_pay.raw
@@ -78,15 +82,21 @@ def normalize_salary(item: JobPosting, notes: list[str]) -> None:
             item.salary_source = item.salary_source or "structured"
             return
         item.salary_source = None
+    source = "text"
+    if item.salary_raw and not structured:
+        # A board's pay line with no amounts split out ("Salary: $80 - $140 per hour").
+        line = salary_from_text(item.salary_raw, item.countries, about_pay=True)
+        if line is not None:
+            text_pay, source = line, "structured"
     if text_pay is None:
         return
     _set_pay(item, text_pay)
     item.salary_raw = text_pay.raw
     if text_pay.problem:
-        notes.append(f"salary in text set to null: {text_pay.problem}")
+        notes.append(f"salary set to null: {text_pay.problem}")
         item.salary_source = None
     else:
-        item.salary_source = "text"
+        item.salary_source = source
 
 
 def normalize_item(item: JobPosting, now: datetime) -> list[str]:

@@ -260,7 +260,7 @@ def names_in(text: str) -> set[str]:
     taken: list[tuple[int, int]] = []
     for match in _subdivision_regex().finditer(text):
         word = match.group(1)
-        if word[0].isupper() and not _skip(text, match.start()):
+        if not word[0].islower() and not _skip(text, match.start()):
             found.add(subs[_fold(word)])
             taken.append(match.span())
     table = _country_names()
@@ -268,7 +268,7 @@ def names_in(text: str) -> set[str]:
         word = match.group(1)
         # "New Mexico" and "New Jersey" are states, not Mexico and Jersey.
         inside = any(a <= match.start() and match.end() <= b for a, b in taken)
-        if inside or not word[0].isupper() or _skip(text, match.start()):
+        if inside or word[0].islower() or _skip(text, match.start()):
             continue
         found.update(table[_fold(word)])
     for match in _alias_regex().finditer(text):
@@ -331,7 +331,7 @@ def location_field_countries(text: str | None) -> set[str]:
             country = pycountry.countries.get(alpha_3=segment)
             if country:
                 found.add(country.alpha_2)
-        elif segment[:1].isupper() and not _is_place_word(segment):
+        elif segment[:1].isupper() and not _is_place_word(segment) and not names_in(segment):
             city = _city_country(segment, 15000)
             if city:
                 found.add(city)

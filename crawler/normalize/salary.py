@@ -133,7 +133,8 @@ _CUR = (
     + r")\b|\b(?i:dollars?|euros?)\b)"
 )
 _NUM = (
-    r"\d{1,3}(?:[,.’'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?(?!\d)"
+    r"\d{1,2}(?:,\d{2})+,\d{3}(?![\d,])"  # Indian grouping: 18,00,000
+    r"|\d{1,3}(?:[,.’'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?(?!\d)"
     r"|\d{1,3},\s\d{3}(?![\d,])"  # "$101, 125": a stray space after the separator
     r"|\d+(?:[.,]\d{1,2})?(?!\d)"
 )
@@ -307,11 +308,14 @@ def _candidates(sentence: str):
         i += 1
 
 
-def salary_from_text(text: str | None, countries=None) -> TextSalary | None:
+def salary_from_text(
+    text: str | None, countries=None, about_pay: bool = False
+) -> TextSalary | None:
     """The pay a description states, or None when it states none (see the comment above).
 
-    A stated figure that makes no sense for its period comes back with values null,
-    ``problem`` saying why and ``raw`` holding the sentence.
+    ``about_pay``: the text is a pay field (a board's "Salary: ..." line), so every sentence
+    counts as one about pay. A stated figure that makes no sense for its period comes back
+    with values null, ``problem`` saying why and ``raw`` holding the sentence.
     """
     if not text or not any(ch.isdigit() for ch in text):
         return None
@@ -321,7 +325,7 @@ def salary_from_text(text: str | None, countries=None) -> TextSalary | None:
         context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
         previous = sentence
         for group in _candidates(sentence):
-            scored = _score(sentence, context, group)
+            scored = _score(sentence, f"salary: {context}" if about_pay else context, group)
             if scored is None:
                 continue
             key = (scored[0], offset + group[0].start())

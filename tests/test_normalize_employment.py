@@ -1,0 +1,87 @@
+"""Employment type: structured first, then title, tags and statements about the role."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.normalize.employment import employment_from_raw, employment_type
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Full-time", "full_time"),  # Lever commitment
+        ("FullTime", "full_time"),  # Ashby
+        ("FULL_TIME", "full_time"),  # JSON-LD
+        ("Part-time", "part_time"),
+        ("PART_TIME", "part_time"),
+        ("CONTRACTOR", "contract"),
+        ("Contract", "contract"),
+        ("Freelance", "contract"),
+        ("INTERN", "internship"),
+        ("Internship", "internship"),
+        ("TEMPORARY", "temporary"),
+        (["FULL_TIME", "CONTRACTOR"], "contract"),
+        ("Full-time or Internship", "internship"),
+        ("Vollzeit", "full_time"),
+        ("정규직", "full_time"),
+        ("software", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_board_values(raw, expected):
+    assert employment_from_raw(raw) == expected
+
+
+def test_structured_wins_over_text():
+    assert employment_type("Full-time", None, None, "This is a contract role.") == "full_time"
+
+
+@pytest.mark.parametrize(
+    "title, tags, text, expected",
+    [
+        ("Design Intern Summer 2026", [], None, "internship"),
+        ("Temp Clinical Product Lead", [], None, "temporary"),
+        ("Contract Data Architect", [], None, "contract"),
+        ("AI Trainer", ["part-time"], None, "part_time"),
+        ("Data Analyst", ["full-time"], None, "full_time"),
+        (None, [], "Job Type: Full-Time", "full_time"),
+        (None, [], "Status: Full-Time", "full_time"),
+        (None, [], "Position Type: Full-Time, Remote", "full_time"),
+        (None, [], "Remote (Full Time)", "full_time"),
+        (None, [], "Location: North America Remote / San Francisco · Full-Time", "full_time"),
+        (None, [], "We are looking for a part-time AI Trainer.", "part_time"),
+        (None, [], "The pay scale is on a contract basis.", "contract"),
+        (None, [], "€2,500–3,500/month (contractor)\nFull-time", "contract"),
+        (None, [], "Engagement type: Independent Contractor Agreement", "contract"),
+        (None, [], "Freelance | 8–20 hrs/week | Remote (EU/UK)", "contract"),
+        (None, ["part-time"], "This fully-remote, flexible freelance role", "contract"),
+        (None, [], "An expert rigging artist (temporary) familiar with faces.", "temporary"),
+        (None, [], "This is a US-based, remote Temp role that runs for 6 months.", "temporary"),
+        (None, [], "Internship dates: June 1, 2026 - August 14, 2026", "internship"),
+    ],
+)
+def test_title_tags_and_text(title, tags, text, expected):
+    assert employment_type(None, title, tags, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How GitLab Supports Full-Time Employees",
+        "Our compensation includes equity for all full time roles.",
+        "Full-time offers include base salary, equity, and benefits.",
+        "Ensure contract obligations and SLAs are met.",
+        "Confirm readiness in alignment with contracted customer obligations.",
+        "Experience managing creative teams or freelance creators.",
+        "Coordinate internal teams and third-party contractors.",
+        "Flexible part-time hours are not offered.",
+    ],
+)
+def test_boilerplate_is_not_the_roles_type(text):
+    assert employment_type(None, "Engineer", [], text) is None
+
+
+def test_tags_that_are_only_words_are_ignored():
+    assert employment_type(None, "Engineer", ["stage", "full", "temp"], None) is None

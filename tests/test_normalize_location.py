@@ -1,0 +1,175 @@
+"""Where: countries from names, native names, abbreviations, states, cities and flags;
+regions; time-zone windows; and the places a description names that are not the job's."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.normalize.location import REGIONS, parse_location, time_zone_window
+
+
+def countries(location_raw=None, title=None, text=None, structured=None):
+    return parse_location(location_raw, title, text, structured).countries
+
+
+def regions(location_raw=None, title=None, text=None):
+    return parse_location(location_raw, title, text).regions
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Remote, USA", ["US"]),
+        ("United States - Remote Flexibility", ["US"]),
+        ("Remote (United States)", ["US"]),
+        ("Remote, US", ["US"]),
+        ("United Kingdom", ["GB"]),
+        ("UK", ["GB"]),
+        ("UAE", ["AE"]),
+        ("Canada (Remote)", ["CA"]),
+        ("Seoul, South Korea", ["KR"]),
+        ("Deutschland", ["DE"]),  # native names, from CLDR
+        ("Polska", ["PL"]),
+        ("España", ["ES"]),
+        ("대한민국", ["KR"]),
+        ("Schweiz", ["CH"]),
+        ("🇩🇪 Berlin", ["DE"]),
+        ("🇧🇷", ["BR"]),
+        ("Saint Louis, MO, USA", ["US"]),
+        ("Troy, MI", ["US"]),
+        ("Londonderry, New Hampshire", ["US"]),  # the state decides, not the Irish city
+        ("California", ["US"]),
+        ("San Francisco, CA | New York City, NY | Seattle, WA", ["US"]),
+        ("Toronto, Ontario", ["CA"]),
+        ("Toronto, CA", ["CA"]),  # CA after a Canadian city is Canada, not California
+        ("Palo Alto, CA", ["US"]),
+        ("Gdańsk", ["PL"]),
+        ("Dublin", ["IE"]),
+        ("London", ["GB"]),
+        ("Metro Manila", ["PH"]),
+        ("Port-au-Prince", ["HT"]),
+        ("Pine Bluff", ["US"]),
+        ("New Mexico", ["US"]),  # a state, not Mexico
+        ("New Jersey", ["US"]),  # a state, not Jersey
+        ("Remote, Italy | Italy", ["IT"]),
+        ("DACH", ["AT", "CH", "DE"]),
+    ],
+)
+def test_location_fields(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize("location", ["Vancouver", "Georgia", "Remote", "Anywhere", "Worldwide"])
+def test_ambiguous_or_placeless_fields_name_no_country(location):
+    assert countries(location) == []
+
+
+def test_structured_codes_are_kept_and_merged():
+    assert countries("Seoul, South Korea", structured=["kr"]) == ["KR"]
+    assert countries("Remote, Canada", structured=["US"]) == ["CA", "US"]
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("Senior Ecommerce Creative Strategist Philippines", ["PH"]),
+        ("Account Executive - Italy", ["IT"]),
+        ("UK Support Specialist", ["GB"]),
+        ("AI Specialist Haitian Creole", []),  # an adjective is not a place
+        ("Executive Brand Operations", []),
+    ],
+)
+def test_titles(title, expected):
+    assert countries(title=title) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Location: Remote (Haiti, in-country preferred but not required)", ["HT"]),
+        ("All positions can be performed remotely (within the US).", ["US"]),
+        ("This is a remote, US-based role.", ["US"]),
+        ("We're looking for a Support Specialist based in the UK.", ["GB"]),
+        ("Candidates must be located in the United States for consideration.", ["US"]),
+        (
+            "Team members in this role must live within commuting distance of our Dublin, "
+            "Ireland hub, London, UK hub or Berlin, Germany hub.",
+            ["DE", "GB", "IE"],
+        ),
+        ("Team members in this role must live within commuting distance of our Tokyo hub.", ["JP"]),
+        (
+            "You can work fully remote as long as you're living in (or willing to relocate to) "
+            "either Germany, France, Italy, Serbia, Portugal, or Spain.",
+            ["DE", "ES", "FR", "IT", "PT", "RS"],
+        ),
+        ("We are unable to consider applicants who live outside of the US.", ["US"]),
+        ("Location: Remote (except California)", []),
+        ("WFH (Must reside in Riverside CA)", ["US"]),
+        ("Work from anywhere in the U.S.", ["US"]),
+    ],
+)
+def test_location_statements_in_descriptions(text, expected):
+    assert countries(text=text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Headquartered in Seattle with offices in more than 30 countries.",
+        "Today, we have a global footprint with our headquarters located in Denmark (Hørsholm) "
+        "and offices in New York, Phoenix, Seoul, and Tokyo.",
+        "Our team is globally distributed across 8 countries: Romania, Moldova, the Netherlands.",
+        "We're anchored in hubs across the US, UK, Ireland, Poland, Germany, and Australia.",
+        "We help Australian companies hire great people.",
+        "Ensure compliance with the Canadian Electrical Code.",
+        "For eligible employees in the US, we offer a 401k plan.",
+        "Periodic travels to the U.S. will be required.",
+        "Experience working with US-based ecommerce businesses is preferred.",
+        "Ability to travel throughout the US/Canada and internationally",
+        "Candidates must reside in one of these states (e.g., residing in Georgia is fine).",
+    ],
+)
+def test_places_that_are_not_the_job(text):
+    assert countries(text=text) == []
+
+
+@pytest.mark.parametrize(
+    "location, text, expected",
+    [
+        ("Remote-EU", None, ["EU"]),
+        ("APAC-C1", None, ["APAC"]),
+        ("Remote - Americas", None, ["Americas"]),
+        ("Europe", None, ["Europe"]),
+        ("Worldwide", None, ["worldwide"]),
+        ("North America Remote / San Francisco", None, ["North America"]),
+        ("Remote (LATAM)", None, ["LATAM"]),
+        (None, "Freelance | 8–20 hrs/week | Remote (EU/UK)", ["EU"]),
+        (None, "You live in the EMEA Region (UTC 0 to UTC +4 time zones).", ["EMEA"]),
+        (None, "This role is open to candidates based in North America and Europe.",
+         ["North America", "Europe"]),
+        (None, "Remote flexibility – work from anywhere", ["worldwide"]),
+        (None, "Fully remote work — no location restrictions.", ["worldwide"]),
+        (None, "Work from anywhere in the U.S.", []),
+        (None, "We protect over 550,000 customers worldwide.", []),
+        (None, "Our team is distributed across North America, Europe, and Australia.", []),
+        (None, "South Africa", []),
+    ],
+)  # fmt: skip
+def test_regions(location, text, expected):
+    assert regions(location, text=text) == expected
+    assert set(expected) <= set(REGIONS)
+
+
+@pytest.mark.parametrize(
+    "text, window",
+    [
+        ("Working hours overlap: UTC -1 / UTC+3", (-1, 3)),
+        ("You live in the EMEA Region (UTC 0 to UTC +4 time zones).", (0, 4)),
+        ("Between GMT-8 and GMT-5", (-8, -5)),
+        ("Team in UTC+05:30", (5.5, 5.5)),
+        ("Shift 10:00 A.M. - 6:00 P.M. GMT.", (None, None)),
+        ("No time zone here", (None, None)),
+    ],
+)
+def test_time_zone_windows(text, window):
+    assert time_zone_window(text) == window
