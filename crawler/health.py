@@ -15,12 +15,18 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
 ``count_drop``
     it stored fewer than ``HEALTH_MIN_COUNT_FRACTION`` (0.5) times the postings
     of the baseline.
+``given:<field>``
+    a field the spider handed over on at least ``HEALTH_FILL_MIN_PREVIOUS``
+    (10 %) of the baseline's postings is now given on less than
+    ``HEALTH_FILL_DROP_FRACTION`` (0.25) times that rate (e.g. RemoteOK's
+    structured salary on 19 % last time, 0 % now: the board changed its format).
+    Measured *before* the pipelines, because the normaliser may fill the same
+    field from the description and hide the break.
 ``fill:<field>``
-    a field filled on at least ``HEALTH_FILL_MIN_PREVIOUS`` (10 %) of the
-    baseline's postings is now filled on less than ``HEALTH_FILL_DROP_FRACTION``
-    (0.25) times that rate (e.g. salary on 19 % last time, 0 % now: the board
-    changed its format). Skipped when fewer than ``HEALTH_FILL_MIN_EXPECTED`` (5)
-    postings would have been expected to have it, so small boards do not flap.
+    the same for the stored postings, *after* normalisation (e.g. ``posted_at``
+    falls to 0 % because the board's dates changed to a format nobody reads).
+    Both are skipped when fewer than ``HEALTH_FILL_MIN_EXPECTED`` (5) postings
+    would have been expected to have the field, so small boards do not flap.
 ``http_errors``
     requests that finally failed (error status or download error after the
     retries; robots.txt and retried attempts are not counted) exceed
@@ -29,9 +35,10 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
     records written to ``rejects`` exceed ``HEALTH_MAX_REJECT_FRACTION`` (0.1)
     of all records.
 
-Fill rates come from the ``jobcrawl/fill/*`` stats that ``pipelines/fillrates.py``
-counts on the postings about to be stored; they are kept per crawl in
-``crawls.fill_rates`` (JSON object: field -> fraction of postings with a value).
+Fill rates come from the stats ``pipelines/fillrates.py`` counts: ``jobcrawl/given/*``
+on the postings as spiders hand them over, ``jobcrawl/fill/*`` on the postings
+about to be stored. They are kept per crawl in ``crawls.fill_rates`` (JSON
+object: ``<field>`` and ``given:<field>`` -> fraction of postings with a value).
 
 **For the posting lifecycle** (closing postings a crawl no longer sees): close
 only after a crawl for which ``is_healthy(crawl_row, baseline)`` is true, where
@@ -59,8 +66,12 @@ from crawler.items import item_fields
 # Fields that say when/where we saw a posting, not what the board published.
 NOT_MEASURED = {"source", "scraped_at"}
 FILL_FIELDS = [name for name, _t, _d in item_fields() if name not in NOT_MEASURED]
-FILL_PREFIX = "jobcrawl/fill/"
-FILL_ITEMS = FILL_PREFIX + "_items"
+FILL_PREFIX = "jobcrawl/fill/"  # stored postings, after the pipelines
+GIVEN_PREFIX = "jobcrawl/given/"  # postings as the spider handed them over
+ITEMS = "_items"  # the count of postings, under each prefix
+FILL_ITEMS = FILL_PREFIX + ITEMS
+GIVEN_ITEMS = GIVEN_PREFIX + ITEMS
+GIVEN = "given:"  # key prefix of the as-given rates in ``fill_rates``
 
 
 @dataclass(frozen=True)
@@ -111,11 +122,17 @@ def crawl_stats(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def fill_rates_from_stats(stats: Mapping[str, Any]) -> dict[str, float]:
-    """Field -> fraction of stored postings that had a value; ``{}`` when none was counted."""
-    total = int(stats.get(FILL_ITEMS) or 0)
-    if total <= 0:
-        return {}
-    return {f: round(int(stats.get(FILL_PREFIX + f) or 0) / total, 4) for f in FILL_FIELDS}
+    """``field`` (stored) and ``given:field`` (as handed over) -> fraction with a value.
+
+    A view whose postings were not counted is left out; ``{}`` when neither was.
+    """
+    rates: dict[str, float] = {}
+    for prefix, key in ((FILL_PREFIX, ""), (GIVEN_PREFIX, GIVEN)):
+        total = int(stats.get(prefix + ITEMS) or 0)
+        if total > 0:
+            for name in FILL_FIELDS:
+                rates[key + name] = round(int(stats.get(prefix + name) or 0) / total, 4)
+    return rates
 
 
 def fill_rates(row: Mapping[str, Any]) -> dict[str, float]:
@@ -188,8 +205,12 @@ def evaluate(
             if was * items < rules.fill_min_expected:
                 continue
             if now[name] < was * rules.fill_drop_fraction:
-                problems[f"fill:{name}"] = (
-                    f"{name} filled on {now[name]:.0%} of postings, "
+                field, verb, check = name, "filled", f"fill:{name}"
+                if name.startswith(GIVEN):
+                    field = name.removeprefix(GIVEN)
+                    verb, check = "given by the board", name
+                problems[check] = (
+                    f"{field} {verb} on {now[name]:.0%} of postings, "
                     f"{was:.0%} in healthy crawl {base.get('id')}"
                 )
     requests, failed = request_outcomes(stats)

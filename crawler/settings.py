@@ -47,6 +47,7 @@ DOWNLOAD_HANDLERS = {
 # --- pipelines: one step per module, numbered in bands ----------------------------------------
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.fillrates.GivenFieldsPipeline": 150,
     "pipelines.clean.CleanTextPipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,

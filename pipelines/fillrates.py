@@ -1,8 +1,17 @@
-"""800 · count which fields each posting about to be stored has, for per-crawl fill rates.
+"""150 and 800 · count which fields postings have, for per-crawl fill rates.
 
-Runs after normalisation and in-crawl deduplication, so it measures what lands in
-``jobs``: ``jobcrawl/fill/_items`` postings, ``jobcrawl/fill/<field>`` of them with
-a value (not None, not an empty string, list or object). ``crawler/health.py``
+The same count at two points of the pipeline, hence two small classes here
+rather than one module each:
+
+* ``GivenFieldsPipeline`` (150, after validation, before any cleaning): the
+  fields as the spider handed them over (``jobcrawl/given/*``). A board that
+  stops sending a field shows here even when the normaliser fills the field
+  from the description text afterwards.
+* ``FillRatePipeline`` (800, after normalisation and in-crawl deduplication):
+  what lands in ``jobs`` (``jobcrawl/fill/*``).
+
+Each counts ``<prefix>_items`` postings and ``<prefix><field>`` of them with a
+value (not None, not an empty string, list or object). ``crawler/health.py``
 turns the counts into ``crawls.fill_rates`` and notices a field that collapsed.
 """
 
@@ -10,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.health import FILL_FIELDS, FILL_ITEMS, FILL_PREFIX
+from crawler.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
 from crawler.items import JobPosting
 
 
@@ -30,6 +39,8 @@ def has_value(value: Any) -> bool:
 
 
 class FillRatePipeline:
+    prefix = FILL_PREFIX
+
     def __init__(self, stats):
         self.stats = stats
 
@@ -39,7 +50,11 @@ class FillRatePipeline:
 
     def process_item(self, item):
         if isinstance(item, JobPosting):
-            self.stats.inc_value(FILL_ITEMS)
+            self.stats.inc_value(self.prefix + ITEMS)
             for name in filled_fields(item):
-                self.stats.inc_value(FILL_PREFIX + name)
+                self.stats.inc_value(self.prefix + name)
         return item
+
+
+class GivenFieldsPipeline(FillRatePipeline):
+    prefix = GIVEN_PREFIX

@@ -133,20 +133,39 @@ def test_a_board_whose_salary_vanished_is_unhealthy(crawlall, make_replay, tmp_p
 
     assert second.returncode == 1, second.output
     assert summary_row(second.output, "remoteok")[1] == "97"  # the count alone looks fine
-    assert "remoteok: fill:salary_min: salary_min filled on 0% of postings, 19% in healthy " \
-        "crawl 1" in second.output  # fmt: skip
+    assert "remoteok: given:salary_min: salary_min given by the board on 0% of postings, " \
+        "19% in healthy crawl 1" in second.output  # fmt: skip
     row = second.rows("SELECT * FROM crawls WHERE id = 2")[0]
     assert row["healthy"] == 0
     problems = json.loads(row["health_problems"])
-    assert {"fill:salary_min", "fill:salary_max", "fill:salary_raw"} <= set(problems)
-    assert "fill:title" not in problems
-    assert json.loads(row["fill_rates"])["salary_min"] == 0
-    assert json.loads(first.rows("SELECT fill_rates FROM crawls")[0][0])["salary_min"] == 0.1856
+    assert {"given:salary_min", "given:salary_max", "given:salary_raw"} <= set(problems)
+    assert "given:title" not in problems and "fill:title" not in problems
+    assert json.loads(row["fill_rates"])["given:salary_min"] == 0
+    before = json.loads(first.rows("SELECT fill_rates FROM crawls")[0][0])
+    assert before["given:salary_min"] == 0.1856  # the 18 of 97 with a structured salary
 
     # Still broken next time: the baseline stays the last healthy crawl (1), not crawl 2.
     third = crawlall("--only", "remoteok", server=make_replay(root))
     assert third.returncode == 1
     assert "in healthy crawl 1" in third.output
+
+
+def test_postings_the_lifecycle_closed_are_counted_in_the_summary(crawlall, make_replay, tmp_path):
+    root = mirror_of(tmp_path, "api.lever.co")
+    settings = {"LIFECYCLE_MISSES_TO_CLOSE": "1"}  # close on the first healthy miss
+    first = crawlall("--only", "lever", server=make_replay(root), settings=settings)
+    assert first.returncode == 0, first.output
+    board = root / "api.lever.co" / "v0" / "postings" / "palantir"
+    postings = load_json(board)
+    board.unlink()
+    board.write_text(json.dumps(postings[1:]))  # one posting taken down
+
+    second = crawlall("--only", "lever", server=make_replay(root), settings=settings)
+
+    assert second.returncode == 0, second.output
+    row = summary_row(second.output, "lever")
+    assert row[1:5] == [str(first.scalar("SELECT COUNT(*) FROM jobs") - 1), "0", "0", "1"]
+    assert second.scalar("SELECT items_closed FROM crawls WHERE id = 2") == 1
 
 
 def test_an_overlapping_run_exits_3_with_one_line_and_touches_nothing(crawlall, tmp_path):

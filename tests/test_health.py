@@ -9,6 +9,7 @@ from scrapy.settings import Settings
 
 from crawler.health import (
     FILL_ITEMS,
+    GIVEN_ITEMS,
     HealthRules,
     evaluate,
     fill_rates_from_stats,
@@ -79,12 +80,23 @@ def test_a_collapsed_field_is_named_but_a_sparse_or_small_one_is_not():
     assert evaluate(crawl(6, fill={"title": 1.0, "salary_min": 0.0}), crawl(6, id=1)) == {}
 
 
+def test_a_field_the_board_stopped_giving_is_named_even_when_the_stored_one_survives():
+    before = {"title": 1.0, "salary_min": 0.34, "given:title": 1.0, "given:salary_min": 0.19}
+    after = {"title": 1.0, "salary_min": 0.21, "given:title": 1.0, "given:salary_min": 0.0}
+    assert evaluate(crawl(97, fill=after), crawl(97, id=1, fill=before)) == {
+        "given:salary_min": "salary_min given by the board on 0% of postings, "
+        "19% in healthy crawl 1"
+    }
+
+
 def test_fill_rates_come_from_the_stats_when_the_column_is_empty():
     stats = {**OK_STATS, FILL_ITEMS: 4, "jobcrawl/fill/title": 4, "jobcrawl/fill/salary_min": 1}
     rates = fill_rates_from_stats(stats)
     assert rates["title"] == 1.0 and rates["salary_min"] == 0.25 and rates["posted_at"] == 0.0
     assert "scraped_at" not in rates and "source" not in rates
     assert fill_rates_from_stats(OK_STATS) == {}
+    given = fill_rates_from_stats({GIVEN_ITEMS: 2, "jobcrawl/given/salary_min": 1})
+    assert given["given:salary_min"] == 0.5 and "salary_min" not in given
     row = {**crawl(4), "fill_rates": None, "stats": json.dumps(stats)}
     base = {**crawl(4, id=1), "fill_rates": None, "stats": json.dumps({**stats, FILL_ITEMS: 4})}
     assert evaluate(row, base) == {}
