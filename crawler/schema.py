@@ -76,7 +76,8 @@ CRAWL_COLUMNS = {
     ),
     "fill_rates": (
         "JSON",
-        "Per field, the fraction of stored postings that had a value (JSON object).",
+        "Per field, the fraction of stored postings with a value; `given:<field>`: of postings "
+        "as the spider handed them over (JSON object).",
     ),
     "items_closed": ("INTEGER", "Postings this crawl closed (any `closed_reason`)."),
     "items_reopened": ("INTEGER", "Closed postings this crawl saw again and reopened."),
