@@ -85,3 +85,8 @@ def test_boilerplate_is_not_the_roles_type(text):
 
 def test_tags_that_are_only_words_are_ignored():
     assert employment_type(None, "Engineer", ["stage", "full", "temp"], None) is None
+
+
+def test_hiring_a_full_time_anyone():
+    text = "We're hiring a full-time Senior Engineer to join us."
+    assert employment_type(None, None, [], text) == "full_time"

@@ -173,3 +173,14 @@ def test_regions(location, text, expected):
 )
 def test_time_zone_windows(text, window):
     assert time_zone_window(text) == window
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are a fast-growing startup based in Berlin.",
+        "Acme is an agency based in London with clients everywhere.",
+    ],
+)
+def test_where_the_company_is_based_is_not_the_job(text):
+    assert countries(text=text) == []

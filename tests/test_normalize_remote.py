@@ -103,3 +103,7 @@ def test_description_statements(text, expected):
 def test_unknown_stays_null():
     assert decide_remote(None, None, None, None) is None
     assert decide_remote(None, "Tokyo", "Designer", "We build games.") is None
+
+
+def test_a_worldwide_location_field_is_remote():
+    assert decide_remote(None, "Worldwide", None, None) == "remote"

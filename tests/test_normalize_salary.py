@@ -224,3 +224,12 @@ def test_nonsense_in_text_is_null_with_the_sentence_kept():
 def test_raw_is_the_sentence_the_pay_came_from():
     pay = salary_from_text("About us.\nPay range: $225,000- $250,000 based on seniority")
     assert pay.raw == "Pay range: $225,000- $250,000 based on seniority"
+
+
+def test_what_is_added_to_pay_does_not_disqualify_it():
+    text = "The base salary range for this position is $120,000 - $150,000 + bonus + equity."
+    assert read(text) == (120000, 150000, "USD", "year")
+    assert read("Salary: $90,000 - $110,000 USD + 10% bonus") == (90000, 110000, "USD", "year")
+    text = "Between $60 and $75 per hour, plus a $2,000 signing bonus."
+    assert read(text) == (60, 75, "USD", "hour")
+    assert read("We offer a $1,000 referral bonus.") is None

@@ -74,7 +74,8 @@ _TEXT = {
     ),
     "part_time": re.compile(rf"(?i)\bpart[- ]?time\b{_PEOPLE}"),
     "full_time": re.compile(
-        rf"(?i)\bfull[- ]?time\b{_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
+        r"(?i)\b(?:hiring|seeking|looking\s+for|recruiting)\s+an?\s+(?:[\w-]+\s+)?full[- ]?time\b|"
+        rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
         r"|remote|contract|permanent|employment)\b))",
         re.M,
     ),

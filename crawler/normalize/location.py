@@ -103,7 +103,8 @@ _NEGATED = re.compile(
 # Sentences about the company, not the job: "headquarters located in Denmark", "offices in".
 _ABOUT_COMPANY = re.compile(
     r"(?i)headquarter|\boffices?\b|\bhubs?\b|\bstudios?\b|\bfounded\b|\bcompany\b|\bfirm\b"
-    r"|\bcustomers\b|\bclients\b|\bbusiness(?:es)?\b|\bpresence\b"
+    r"|\bcustomers\b|\bclients\b|\bbusiness(?:es)?\b|\bpresence\b|\bstartup\b|\bagency\b"
+    r"|\borgani[sz]ation\b|\bprovider\b|\bwe(?:'re| are) an?\b|\bour company\b"
 )
 
 

@@ -69,7 +69,9 @@ _REMOTE = re.compile(
 # Location fields and titles: the words themselves are the statement.
 _FIELD_HYBRID = re.compile(r"(?i)\bhybrid\b")
 _FIELD_ONSITE = re.compile(r"(?i)\b(?:on-?site|in[- ]office|in[- ]person|office[- ]based)\b")
-_FIELD_REMOTE = re.compile(r"(?i)\bremote(?:ly)?\b|\banywhere\b|\bwork from home\b|\btelecommute\b")
+_FIELD_REMOTE = re.compile(
+    r"(?i)\bremote(?:ly)?\b|\banywhere\b|\bwork from home\b|\btelecommute\b|\bworld\s?wide\b"
+)
 
 
 def remote_from_raw(raw) -> str | None:

@@ -194,6 +194,7 @@ _PERIOD_OF = {
 }  # fmt: skip
 
 
+_ADDED = _re.compile(r"\s*(?:\+|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
 _FROM = _re.compile(r"(?i)\b(?:from|starting\s+at|starts?\s+at|at\s+least|minimum|floor|min\.?)\b")
 _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
 
@@ -343,8 +344,12 @@ def _score(sentence: str, context: str, group) -> tuple[int] | None:
         return None
     if sentence[end : end + 3].lstrip().startswith("%"):
         return None
-    near = sentence[max(0, start - 45) : min(len(sentence), end + 35)]
-    if _NOT_PAY_NEAR.search(near):
+    # What the amount is: the words just before it ("OTE is", "a stipend of") and the noun
+    # right after it ("$100 monthly stipend"), but not what is added to it ("+ bonus").
+    last = group[-1]
+    tail_start = last.start("plus") if last.group("plus") else end
+    after = _ADDED.split(sentence[tail_start : tail_start + 35], maxsplit=1)[0]
+    if _NOT_PAY_NEAR.search(sentence[max(0, start - 45) : tail_start] + after):
         return None
     strong = bool(_STRONG_PAY.search(context))
     if _NOT_PAY_SENTENCE.search(sentence) and not strong:
@@ -365,7 +370,7 @@ def _score(sentence: str, context: str, group) -> tuple[int] | None:
             return None
         if _re.fullmatch(r"(?:19|20)\d\d", group[0].group("num")):
             return None
-    score = (4 if strong else 0) + (2 if period_stated else 0) + (1 if len(group) == 2 else 0)
+    score = (3 if strong else 0) + (2 if period_stated else 0) + (2 if len(group) == 2 else 0)
     score += 1 if stated else 0
     score += 1 if any(a.group("k") for a in group) else 0  # "€110K": how pay is written
     if score < 3:
