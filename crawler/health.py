@@ -25,8 +25,9 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
 ``fill:<field>``
     the same for the stored postings, *after* normalisation (e.g. ``posted_at``
     falls to 0 % because the board's dates changed to a format nobody reads).
-    Both are skipped when fewer than ``HEALTH_FILL_MIN_EXPECTED`` (5) postings
-    would have been expected to have the field, so small boards do not flap.
+    Both are skipped when fewer than ``HEALTH_FILL_MIN_EXPECTED`` (5) of the
+    postings measured would have been expected to have the field, so small boards
+    (and recrawls of sitemap boards that skip unchanged pages) do not flap.
 ``http_errors``
     requests that finally failed (error status or download error after the
     retries; robots.txt and retried attempts are not counted) exceed
@@ -199,10 +200,17 @@ def evaluate(
         )
     if base and items:
         now, before = fill_rates(row), fill_rates(base)
+        # Postings each view measured: fewer than stored when a sitemap board skipped
+        # unchanged pages (they are stored as seen without passing the pipelines).
+        measured = {
+            view: int(stats[prefix + ITEMS]) if prefix + ITEMS in stats else items
+            for view, prefix in (("", FILL_PREFIX), (GIVEN, GIVEN_PREFIX))
+        }
         for name, was in before.items():
             if name not in now or was < rules.fill_min_previous:
                 continue
-            if was * items < rules.fill_min_expected:
+            view = GIVEN if name.startswith(GIVEN) else ""
+            if was * measured[view] < rules.fill_min_expected:
                 continue
             if now[name] < was * rules.fill_drop_fraction:
                 field, verb, check = name, "filled", f"fill:{name}"

@@ -89,6 +89,16 @@ def test_a_field_the_board_stopped_giving_is_named_even_when_the_stored_one_surv
     }
 
 
+def test_only_the_postings_that_went_through_the_pipelines_make_the_sample():
+    # 300 stored, but a sitemap board fetched only 6 changed pages: 6 x 60% < 5 expected.
+    stats = {**OK_STATS, FILL_ITEMS: 6, GIVEN_ITEMS: 6}
+    row = crawl(300, stats=stats, fill={"title": 1.0, "salary_min": 0.0})
+    assert evaluate(row, crawl(300, id=1)) == {}
+    stats = {**OK_STATS, FILL_ITEMS: 60, GIVEN_ITEMS: 60}
+    row = crawl(300, stats=stats, fill={"title": 1.0, "salary_min": 0.0})
+    assert set(evaluate(row, crawl(300, id=1))) == {"fill:salary_min"}
+
+
 def test_fill_rates_come_from_the_stats_when_the_column_is_empty():
     stats = {**OK_STATS, FILL_ITEMS: 4, "jobcrawl/fill/title": 4, "jobcrawl/fill/salary_min": 1}
     rates = fill_rates_from_stats(stats)
