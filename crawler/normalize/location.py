@@ -95,6 +95,10 @@ _STATEMENT = re.compile(
     r"|\banywhere\s+(?:in|within)\b"
     r"|\b[\w.]+-based\s*,?\s+(?:\w+\s+){0,2}(?:role|position|job|opportunity|remote|candidates?|applicants?)\b"
 )
+# A location field that is only "Anywhere"/"Global" (with or without "Remote") is worldwide.
+_PLACELESS = re.compile(
+    r"(?i)^\W*(?:remote\W*)?(?:anywhere|global(?:ly)?|world\s?wide)(?:\W*remote)?\W*$"
+)
 _STATEMENT_SPAN = 220
 _CITY_DOMINANCE = 5
 _NEGATED = re.compile(
@@ -399,6 +403,8 @@ def parse_location(
     found = {c.upper() for c in countries or [] if isinstance(c, str) and c.strip()}
     found |= location_field_countries(location_raw)
     regions = regions_in(location_raw or "")
+    if location_raw and _PLACELESS.search(location_raw):
+        regions.add("worldwide")
     if title:
         # Titles name places with the same words as location fields ("Account Executive -
         # Italy", "UK Support Specialist"), but never as a bare city.
