@@ -24,13 +24,16 @@ How two postings end up in one group (each step explains itself in ``reason``):
    goes with either); two non-empty country lists must overlap (unless one is
    worldwide); without countries, location texts must share a place word unless
    one side is remote; an unknown location is compatible.
-3. **Descriptions must be similar**: rapidfuzz ``token_set_ratio`` of the two
-   descriptions' words (the first ``TEXT_WORDS`` words each), as a 0..1 score, at
-   least ``DEDUPE_TEXT_MIN_SCORE``. Token *sets* make an aggregator's shortened
-   copy still match its source, while two different jobs of one company sharing
-   the company blurb stay apart (two real Palantir postings score 0.70). A
-   description under ``DEDUPE_MIN_TEXT_CHARS`` cannot confirm anything, so such
-   a posting is not grouped.
+3. **Descriptions must be similar**: the *containment* of their 5-word shingles
+   (the share of the shorter text's word 5-grams that also occur in the other;
+   the first ``TEXT_WORDS`` words of each), at least ``DEDUPE_TEXT_MIN_SCORE``
+   (0.8). Containment rather than Jaccard so that an aggregator's shortened copy
+   still matches its source (a real Lever posting against its first half: 0.99),
+   and shingles rather than word sets so that two different jobs of one company
+   sharing its blurb and benefits stay apart (Palantir's two real "Administrative
+   Business Partner" postings: 0.56; rapidfuzz's ``token_set_ratio`` gave them
+   0.87). A description under ``DEDUPE_MIN_TEXT_CHARS`` cannot confirm
+   anything, so such a posting is not grouped.
 
 A new posting joins the group of its best-scoring confirmed candidate, or forms
 a new group with it. Groups are not merged afterwards (a posting belongs to one
@@ -52,10 +55,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from rapidfuzz import fuzz
-
 # Words compared per description: bounds the cost of one comparison.
 TEXT_WORDS = 1500
+SHINGLE_WORDS = 5
 
 _ABBREVIATIONS = {
     "sr": "senior",
@@ -182,7 +184,7 @@ class DedupeRules:
     """Thresholds; each is the setting ``DEDUPE_<FIELD NAME IN CAPITALS>``."""
 
     enabled: bool = True
-    text_min_score: float = 0.85
+    text_min_score: float = 0.8
     min_text_chars: int = 200
     max_candidates: int = 50
     employer_sources: tuple[str, ...] = ("lever", "greenhouse", "ashby")
@@ -270,15 +272,23 @@ def location_compatible(a: Posting, b: Posting) -> tuple[bool, str]:
     return True, "location unknown on one side"
 
 
-def _words(text: str | None) -> str:
-    return " ".join(_TOKEN.findall(_ascii_fold(text or ""))[:TEXT_WORDS])
+def shingles(text: str | None, size: int = SHINGLE_WORDS) -> set[tuple[str, ...]]:
+    """The word ``size``-grams of the first ``TEXT_WORDS`` words (accents and case folded)."""
+    words = _TOKEN.findall(_ascii_fold(text or ""))[:TEXT_WORDS]
+    if len(words) <= size:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def text_similarity(a: str | None, b: str | None, min_chars: int = 200) -> float | None:
-    """0..1 similarity of two descriptions; None when either is too short to tell."""
+    """0..1: the share of the shorter description's shingles found in the other one;
+    None when either is too short to tell."""
     if not a or not b or len(a.strip()) < min_chars or len(b.strip()) < min_chars:
         return None
-    return round(fuzz.token_set_ratio(_words(a), _words(b)) / 100, 3)
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        return None
+    return round(len(sa & sb) / min(len(sa), len(sb)), 3)
 
 
 @dataclass(frozen=True)

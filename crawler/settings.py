@@ -107,9 +107,9 @@ LIFECYCLE_LISTING_MIN_FRACTION = 0.5
 LIFECYCLE_MAX_AGE_DAYS = 60.0
 # Evaluate date rules as of this UTC ISO 8601 instant instead of now (replays of old days).
 LIFECYCLE_NOW = ""
-# Cross-board duplicates (crawler/dedupe.py): description similarity needed, 0..1.
+# Cross-board duplicates (crawler/dedupe.py): share of 5-word shingles in common needed, 0..1.
 DEDUPE_ENABLED = True
-DEDUPE_TEXT_MIN_SCORE = 0.85
+DEDUPE_TEXT_MIN_SCORE = 0.8
 DEDUPE_MIN_TEXT_CHARS = 200
 DEDUPE_MAX_CANDIDATES = 50
 # The employer's own ATS: preferred as a duplicate group's canonical posting.
