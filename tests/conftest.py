@@ -65,6 +65,20 @@ def run_scrapy(args: list[str], *, cwd: Path = ROOT, env: dict | None = None, ti
     )
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--heavy",
+        action="store_true",
+        help="run the heavy fault-injection variants (50 kills, 10x property examples)",
+    )
+
+
+@pytest.fixture(scope="session")
+def heavy(request) -> bool:
+    """True under ``pytest --heavy``: fault tests then use their heavy sizes."""
+    return request.config.getoption("--heavy")
+
+
 @pytest.fixture(scope="session")
 def replay():
     """A replay server over ``tests/fixtures/mirror`` for the whole session."""
