@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: help setup crawl test lint format demo docs accuracy clean
+.PHONY: help setup crawl test lint format demo docs accuracy bench clean
 
 help:
 	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
@@ -14,6 +14,7 @@ help:
 	@echo "make demo    - offline demo: replay recorded boards into data/demo.db"
 	@echo "make docs    - regenerate DATA_FORMAT.md from the schema"
 	@echo "make accuracy - normalisation accuracy per field on the labelled real samples"
+	@echo "make bench   - speed/memory figures on a scaled replay (ARGS=\"--postings 20000\")"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,9 @@ docs: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python -m crawler.accuracy $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
