@@ -124,7 +124,9 @@ class Store:
         self.groups = DuplicateGroups(self.conn, dedupe_rules or DedupeRules(), self.crawl_id)
 
     def write_batch(self, items: list[JobPosting], rejects: list[Reject]) -> dict[str, int]:
-        """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts."""
+        """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts
+        (new, updated, unchanged, rejected; ``self.counts`` also totals versions, reopened and
+        grouped postings)."""
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects)}
         rows = [job_row(item) for item in items]
         seen_at = now_iso()
@@ -193,7 +195,7 @@ class Store:
             )  # fmt: skip
         for key, value in counts.items():
             self.counts[key] += value
-        return counts
+        return {key: counts[key] for key in ("new", "updated", "unchanged", "rejected")}
 
     def mark_listed(self, listed: list[tuple[str, str, bool]]) -> int:
         """Stored postings a sitemap still lists, as (source, url, page skipped): refresh them
