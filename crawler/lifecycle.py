@@ -70,8 +70,10 @@ CLOSED_AGE_LIMIT = "age_limit"
 LISTINGS_STAT = "jobcrawl/listings"
 
 # Checks of ``health.evaluate`` that per-listing completeness answers more precisely when
-# deciding what to close: a failed request or a rejected record only stops its own listing.
-LISTING_LEVEL_CHECKS = frozenset({"http_errors", "rejects"})
+# deciding what to close: a failed request or a rejected record only stops its own listing,
+# and a listing that shrank is caught by its own collapse check (so one failed company of
+# two does not stop the other from closing its postings).
+LISTING_LEVEL_CHECKS = frozenset({"http_errors", "rejects", "count_drop"})
 # Crawl stats that mean something was lost that no listing can be blamed for.
 UNATTRIBUTED_LOSSES = {
     "jobcrawl/bad_sitemap": "a sitemap could not be read",
@@ -186,17 +188,20 @@ def closing_problems(
     baseline: Mapping[str, Any] | None,
     stats: Mapping[str, Any],
     health_rules: health.HealthRules | None = None,
+    *,
+    per_listing: bool = False,
 ) -> dict[str, str]:
     """Why this crawl may close nothing at all (name -> explanation); empty means it may.
 
-    The crawl-level "healthy for closing" rule: ``crawler.health``'s checks minus the
-    ones that per-listing completeness handles (``LISTING_LEVEL_CHECKS``), plus callback
-    errors and losses no listing can be blamed for.
+    The crawl-level "healthy for closing" rule: every ``crawler.health`` check, plus
+    callback errors and losses no listing can be blamed for. With ``per_listing`` (the
+    spider has complete listings, each judged by ``listing_problems``) the checks in
+    ``LISTING_LEVEL_CHECKS`` are left to the listings.
     """
     problems = {
         name: why
         for name, why in health.evaluate(crawl_row, baseline, health_rules).items()
-        if name not in LISTING_LEVEL_CHECKS
+        if not (per_listing and name in LISTING_LEVEL_CHECKS)
     }
     raised = sum(int(v or 0) for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if raised:
@@ -344,7 +349,11 @@ def apply_closing(
     now = rules.now_iso()
     outcome = LifecycleOutcome()
     outcome.problems = closing_problems(
-        row, crawl_baseline(conn, spider, crawl_id), stats, health_rules
+        row,
+        crawl_baseline(conn, spider, crawl_id),
+        stats,
+        health_rules,
+        per_listing=complete_listing,
     )
     may_close = not outcome.problems
     seen_sources = conn.execute(
