@@ -37,6 +37,9 @@ place that decides is ``closing_problems()`` (crawl level) and
 ``listing_problems()`` (per listing); their findings are stored on the crawl:
 ``crawls.closing_problems`` and one ``crawl_listings`` row per listing.
 
+Spiders whose records say nothing about what is open *now* (an archive import)
+declare ``lifecycle_evidence = False``: their crawls neither close nor reopen.
+
 **Reopening**: a closed posting that is seen again (its record or page read by a
 crawl) is reopened, ``reopened_count`` + 1, unless its ``valid_through`` has
 passed; a sitemap listing it again reopens a posting closed as ``absent``. The
@@ -336,6 +339,7 @@ def apply_closing(
     *,
     complete_listing: bool,
     rules: LifecycleRules,
+    evidence: bool = True,
     gone: Iterable[tuple[str, str]] = (),
     health_rules: health.HealthRules | None = None,
 ) -> LifecycleOutcome:
@@ -355,6 +359,10 @@ def apply_closing(
         health_rules,
         per_listing=complete_listing,
     )
+    if not evidence:
+        outcome.problems["no_evidence"] = (
+            f"{spider} reads records that say nothing about what is open now"
+        )
     may_close = not outcome.problems
     seen_sources = conn.execute(
         "SELECT DISTINCT source FROM jobs WHERE last_crawl_id = ?", [crawl_id]

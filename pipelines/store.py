@@ -103,6 +103,7 @@ class Store:
         spider_name: str,
         *,
         complete_listing: bool = False,
+        lifecycle_evidence: bool = True,
         lifecycle_rules: LifecycleRules | None = None,
         dedupe_rules: DedupeRules | None = None,
         health_rules: HealthRules | None = None,
@@ -111,6 +112,7 @@ class Store:
         self.conn = self.db.conn
         self.spider_name = spider_name
         self.complete_listing = complete_listing
+        self.lifecycle_evidence = lifecycle_evidence
         self.lifecycle_rules = lifecycle_rules or LifecycleRules()
         self.health_rules = health_rules
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
@@ -127,7 +129,7 @@ class Store:
         """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts
         (new, updated, unchanged, rejected; ``self.counts`` also totals versions, reopened and
         grouped postings)."""
-        counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects)}
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects), "reopened": 0}
         rows = [job_row(item) for item in items]
         seen_at = now_iso()
         with self.conn:
@@ -175,9 +177,10 @@ class Store:
                 [(previous[i], r) for i, r in zip(changed_ids, changed, strict=True)],
                 CONTENT_FIELDS,
             )
-            counts["reopened"] = lifecycle.reopen_seen(
-                self.conn, seen_ids, self.lifecycle_rules.now_iso()
-            )
+            if self.lifecycle_evidence:
+                counts["reopened"] = lifecycle.reopen_seen(
+                    self.conn, seen_ids, self.lifecycle_rules.now_iso()
+                )
             rekeyed = [
                 existing[(r["source"], r["source_id"])]["id"]
                 for r in changed
@@ -291,6 +294,7 @@ class Store:
             self.conn,
             self.crawl_id,
             complete_listing=self.complete_listing,
+            evidence=self.lifecycle_evidence,
             rules=self.lifecycle_rules,
             gone=self.gone,
             health_rules=self.health_rules,
@@ -330,6 +334,7 @@ class StorePipeline:
             self.path,
             spider.name,
             complete_listing=bool(getattr(spider, "complete_listing", False)),
+            lifecycle_evidence=bool(getattr(spider, "lifecycle_evidence", True)),
             lifecycle_rules=LifecycleRules.from_settings(settings),
             dedupe_rules=DedupeRules.from_settings(settings),
             health_rules=HealthRules.from_settings(settings),

@@ -334,6 +334,8 @@ def parse_markdown(text: str, ref: dict) -> JobPosting:
 
 class ArchiveSpider(scrapy.Spider):
     name = "archive"
+    # Archived pages are history: importing one neither reopens nor closes a posting.
+    lifecycle_evidence = False
 
     def __init__(self, *args, path: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -336,3 +336,22 @@ def test_date_rules_follow_the_pinned_clock():
     assert rules.now_iso() == "2026-06-01T00:00:00Z"
     assert rules.age_cutoff() == "2026-04-02T00:00:00Z"
     assert LifecycleRules(max_age_days=0).age_cutoff() is None
+
+
+def test_an_archive_import_neither_reopens_nor_closes(crawl, make_replay, tmp_path):
+    root = remotewlb_root(tmp_path)
+    server = make_replay(root)
+    september = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z"}
+    ok(crawl("remotewlb", server=server, settings=september))
+    qa = "senior-automation-qa-engineer-140084"
+    shard = root / "remotewlb.com" / "sitemaps" / "jobs" / "2026-09-1"
+    shard.write_text("\n".join(line for line in shard.read_text().splitlines() if qa not in line))
+    for _ in range(2):
+        closed = ok(crawl("remotewlb", server=server, settings=september))
+    assert jobs(closed)[qa]["status"] == "closed"
+    archived = MIRROR.parent / "archive" / f"mirror_{qa}.md"
+    result = ok(crawl("archive", args=["-a", f"path={archived}"], settings=september))
+    job = jobs(result)[qa]
+    assert job["last_crawl_id"] == 4  # the import did read it...
+    assert (job["status"], job["closed_reason"], job["reopened_count"]) == ("closed", "absent", 0)
+    assert "no_evidence" in json.loads(last_crawl(result)["closing_problems"])
