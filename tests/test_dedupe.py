@@ -30,7 +30,7 @@ from crawler.dedupe import (
 )
 from crawler.normalize.text import html_to_text
 from spiders.lever import description_html
-from tests.conftest import MIRROR, load_json
+from tests.conftest import MIRROR, load_json, run_scrapy
 
 LEVER = MIRROR / "api.lever.co" / "v0" / "postings"
 ANDROID = "3414ba28-35f7-45d3-8e13-35c883959635"  # matchgroup: Android Engineer III, New York
@@ -205,13 +205,29 @@ def test_the_same_job_on_three_boards_is_one_group_with_the_ats_posting_canonica
     assert {k["match_key"] for k in keys} == {"palantir|administrative business partner"}
 
 
-def test_a_recrawl_does_not_regroup_or_duplicate(crawl, boards):
+def test_a_recrawl_does_not_regroup_and_the_dedupe_command_rebuilds_with_new_thresholds(
+    crawl, boards
+):
     for spider, args in (("remoteok", []), ("lever", ["-a", "companies=matchgroup"])):
         assert crawl(spider, server=boards, args=args).returncode == 0
     again = crawl("lever", server=boards, args=["-a", "companies=matchgroup"])
     assert again.returncode == 0, again.output
-    assert again.scalar("SELECT COUNT(*) FROM duplicate_groups") == 2
-    assert again.scalar("SELECT COUNT(DISTINCT group_id) FROM duplicate_groups") == 1
+    before = [tuple(r) for r in again.rows("SELECT * FROM duplicate_groups ORDER BY job_id")]
+    assert len(before) == 2 and len({r[0] for r in before}) == 1
+
+    strict = run_scrapy(["dedupe", "-s", f"JOBS_DB={again.db}", "-s", "DEDUPE_TEXT_MIN_SCORE=1.01"])
+    assert strict.returncode == 0, strict.stderr
+    assert "0 grouped into 0 groups" in strict.stdout
+    assert again.scalar("SELECT COUNT(*) FROM duplicate_groups") == 0
+    assert again.scalar("SELECT COUNT(*) FROM unique_jobs") == again.scalar(
+        "SELECT COUNT(*) FROM jobs"
+    )
+    default = run_scrapy(["dedupe", "-s", f"JOBS_DB={again.db}"])
+    assert default.returncode == 0, default.stderr
+    after = again.rows("SELECT job_id, canonical, reason, score FROM duplicate_groups")
+    assert sorted((r["job_id"], r["canonical"]) for r in after) == sorted(
+        (r[1], r[5]) for r in before
+    )
 
 
 # -- the pure rules on the real records ---------------------------------------------------------
