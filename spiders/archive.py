@@ -74,7 +74,11 @@ _SKIP_EXTRAS = {"images", "image", "logo", "logourl", "companylogo"}
 
 
 def board_ref(url: str | None) -> tuple[str, str | None, str | None] | None:
-    """(board, the board's id for the posting or None, company handle or None) for a URL."""
+    """(board, the board's id for the posting or None, company handle or None) for a URL.
+
+    Ids are spelled as the board's spider spells its ``source_id`` (Lever, Greenhouse and Ashby:
+    ``<company handle>/<id>``), so an archived posting lands on the live posting's row.
+    """
     if not url or not isinstance(url, str):
         return None
     parts = urlsplit(url.strip())
@@ -89,13 +93,13 @@ def board_ref(url: str | None) -> tuple[str, str | None, str | None] | None:
     if host in ("jobs.lever.co", "jobs.eu.lever.co"):
         m = re.match(rf"^/([^/]+)/({_UUID})", path)
         site = path.strip("/").split("/")[0] or None
-        return "lever", m.group(2) if m else None, site
+        return "lever", f"{site}/{m.group(2)}" if m else None, site
     if host in ("boards.greenhouse.io", "job-boards.greenhouse.io"):
         m = re.match(r"^/([^/]+)/jobs/(\d+)", path)
-        return "greenhouse", m.group(2) if m else None, m.group(1) if m else None
+        return "greenhouse", "/".join(m.groups()) if m else None, m.group(1) if m else None
     if host == "jobs.ashbyhq.com":
         m = re.match(rf"^/([^/]+)/({_UUID})", path)
-        return "ashby", m.group(2) if m else None, m.group(1) if m else None
+        return "ashby", "/".join(m.groups()) if m else None, m.group(1) if m else None
     return None
 
 

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from spiders.archive import parse_markdown, repair_macroman
+from spiders.archive import board_ref, parse_markdown, repair_macroman
 from tests.conftest import FIXTURES
 
 ARCHIVE = FIXTURES / "archive"
@@ -23,8 +23,9 @@ FIELDS = ("source", "source_id", "title", "company", "location_raw", "salary_raw
 
 EXPECTED = {
     "lever_vitaminsoftware_backend-engineer.md": (
-        "lever", "04b9eeb5-31f9-4dc0-8328-cf7d70cb00da", "Backend Software Engineer",
-        "Vitamin Software", "Remote-EU", None, "1607472000000", "2020-12-09T00:00:00Z",
+        "lever", "vitaminsoftware/04b9eeb5-31f9-4dc0-8328-cf7d70cb00da",
+        "Backend Software Engineer", "Vitamin Software", "Remote-EU", None, "1607472000000",
+        "2020-12-09T00:00:00Z",
         "https://jobs.lever.co/vitaminsoftware/04b9eeb5-31f9-4dc0-8328-cf7d70cb00da",
         "https://jobs.lever.co/vitaminsoftware/04b9eeb5-31f9-4dc0-8328-cf7d70cb00da/apply",
     ),
@@ -180,6 +181,26 @@ def test_identity_is_stable_and_does_not_depend_on_the_file():
     assert a.source_id == b.source_id and a.source_id.startswith("md-")
     other = parse_markdown(text.replace("10x Team", "11x Team"), REF)
     assert other.source_id != a.source_id
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://jobs.lever.co/matchgroup/3414ba28-35f7-45d3-8e13-35c883959635/apply",
+         ("lever", "matchgroup/3414ba28-35f7-45d3-8e13-35c883959635", "matchgroup")),
+        ("https://job-boards.greenhouse.io/gitlab/jobs/8565469002",
+         ("greenhouse", "gitlab/8565469002", "gitlab")),
+        ("https://jobs.ashbyhq.com/linear/d3bc1ced-3ce4-4086-a050-555055dbb1ff/application",
+         ("ashby", "linear/d3bc1ced-3ce4-4086-a050-555055dbb1ff", "linear")),
+        ("https://remoteOK.com/remote-jobs/remote-benefits-advisor-fisher-agencies-1130788",
+         ("remoteok", "1130788", None)),
+        ("https://www.remotewlb.com/apply/code-infra-engineer",
+         ("remotewlb", "code-infra-engineer", None)),
+        ("https://careers.example.test/jobs/1", None),
+    ],
+)  # fmt: skip
+def test_board_links_give_the_ids_the_board_spiders_use(url, expected):
+    assert board_ref(url) == expected
 
 
 def test_macroman_repair_leaves_correct_utf8_alone():
