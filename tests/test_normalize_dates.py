@@ -50,6 +50,8 @@ def test_absolute_dates(value, expected):
         ("Today", "2026-03-16T12:00:00Z"),
         ("just now", "2026-03-16T12:00:00Z"),
         ("Posted 3 days ago", "2026-03-13T12:00:00Z"),
+        ("Reposted 2 hours ago", "2026-03-16T10:00:00Z"),
+        ("Active 3 days ago", "2026-03-13T12:00:00Z"),
         ("5h ago", "2026-03-16T07:00:00Z"),
         ("2d ago", "2026-03-14T12:00:00Z"),
     ],

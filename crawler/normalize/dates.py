@@ -29,7 +29,8 @@ _NUMERIC = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
 
 _PREFIX = re.compile(
-    r"(?i)^\s*(?:posted|published|updated|added|listed|date posted)\s*:?\s*(?:on\s+)?"
+    r"(?i)^\s*(?:date\s+posted|last\s+updated|posted|reposted|published|updated|added|listed"
+    r"|active)\s*:?\s*(?:on\s+)?"
 )
 _AGO = re.compile(
     r"(?i)^(?:about\s+|over\s+|~\s*)?(?P<n>\d+|an?|one)\+?\s*"
