@@ -23,7 +23,7 @@ def clean_item(item: JobPosting) -> JobPosting:
     item.apply_url = canonical_url(item.apply_url)
     item.description_html = sanitize_html(item.description_html)
     if item.description_html:
-        item.description_text = html_to_text(item.description_html)
+        item.description_text = html_to_text(item.description_html, sanitized=True)
     item.tags = normalize_tags(item.tags)
     return item
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.normalize.text import lowered
+
 PRECEDENCE = ("internship", "temporary", "contract", "part_time", "full_time")
 
 _RAW = {
@@ -81,6 +83,17 @@ _TEXT = {
     ),
 }
 
+# Words every match of each _TEXT regex (and of _LABEL) contains, any case: a description
+# without them is not scanned (each scan of a few kB costs 50-700 µs).
+_TEXT_WORDS = {
+    "internship": ("intern",),
+    "temporary": ("temp", "fixed", "seasonal"),
+    "contract": ("contract", "freelance"),
+    "part_time": ("part-time", "part time", "parttime"),
+    "full_time": ("full-time", "full time", "fulltime"),
+}
+_LABEL_WORDS = ("type", "status", "commitment", "schedule")
+
 
 def employment_from_raw(raw) -> str | None:
     """A board's value ("Full-time", "FullTime", "FULL_TIME", ["PART_TIME", "CONTRACTOR"])."""
@@ -102,7 +115,14 @@ def _title_kinds(title: str | None) -> set[str]:
 def _text_kinds(text: str | None) -> set[str]:
     if not text:
         return set()
-    found = {kind for kind, regex in _TEXT.items() if regex.search(text)}
+    low = lowered(text)
+    found = {
+        kind
+        for kind, regex in _TEXT.items()
+        if any(word in low for word in _TEXT_WORDS[kind]) and regex.search(text)
+    }
+    if not any(word in low for word in _LABEL_WORDS):
+        return found
     for match in _LABEL.finditer(text):
         value = match.group("value")
         found |= {kind for kind, regex in _TITLE.items() if regex.search(value)}

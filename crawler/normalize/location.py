@@ -32,6 +32,8 @@ from functools import lru_cache
 
 import pycountry
 
+from crawler.normalize.text import lowered, matches_from, word_positions
+
 # --- the region vocabulary ------------------------------------------------------------------
 # Canonical name -> pattern. Acronyms are matched case-sensitively, names case-insensitively.
 # Phrases that say "anywhere" about the job itself, specific enough to read in a whole
@@ -95,6 +97,11 @@ _STATEMENT = re.compile(
     r"|\banywhere\s+(?:in|within)\b"
     r"|\b[\w.]+-based\s*,?\s+(?:\w+\s+){0,2}(?:role|position|job|opportunity|remote|candidates?|applicants?)\b"
 )
+# Where a _STATEMENT match can start: at the start of a line ("Location:", only when the
+# text says "location"), at one of these words, or at the word before "-based".
+_STATEMENT_WORDS = ("based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere")
+# Every match of _ANYWHERE holds one of these words.
+_ANYWHERE_WORDS = ("anywhere", "global", "worldwide", "restriction", "independent")
 # A location field that is only "Anywhere"/"Global" (with or without "Remote") is worldwide.
 _PLACELESS = re.compile(
     r"(?i)^\W*(?:remote\W*)?(?:anywhere|global(?:ly)?|world\s?wide)(?:\W*remote)?\W*$"
@@ -343,12 +350,37 @@ def location_field_countries(text: str | None) -> set[str]:
     return found
 
 
+def _statement_starts(text: str) -> list[int] | None:
+    """Every offset where a _STATEMENT match can start (None: scan the whole text)."""
+    starts = word_positions(text, _STATEMENT_WORDS + ("-based",))
+    if starts is None:
+        return None
+    found = set(starts)
+    if "location" in lowered(text):
+        found.add(0)
+        at = text.find("\n")
+        while at >= 0:
+            found.add(at + 1)
+            at = text.find("\n", at + 1)
+    for at in starts:
+        if text.startswith("-", at):  # "US-based": the match starts inside the word before
+            begin = at
+            while begin and (text[begin - 1].isalnum() or text[begin - 1] in "_."):
+                begin -= 1
+            found.update(range(begin, at))
+    return sorted(found)
+
+
 def location_statements(text: str | None) -> list[str]:
     """The description's sentences about where the job is (see the module doc)."""
     if not text:
         return []
+    starts = _statement_starts(text)
+    matches = (
+        _STATEMENT.finditer(text) if starts is None else matches_from(_STATEMENT, text, starts)
+    )
     spans = []
-    for match in _STATEMENT.finditer(text):
+    for match in matches:
         start = match.start()
         sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
         if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
@@ -377,7 +409,9 @@ def _statement_countries(statement: str) -> set[str]:
 def time_zone_window(text: str | None) -> tuple[float | None, float | None]:
     """(min, max) UTC offsets in hours named as ``UTC±H[:MM]``/``GMT±H``; (None, None) if none."""
     offsets = []
-    for match in _TZ.finditer(text or ""):
+    if not text or ("UTC" not in text and "GMT" not in text):
+        return None, None
+    for match in _TZ.finditer(text):
         if match.group("zero") is not None:
             offsets.append(0.0)
             continue
@@ -414,7 +448,11 @@ def parse_location(
         found |= _statement_countries(statement)
         regions |= regions_in(statement)
     # "work from anywhere", "no location restrictions" are specific enough to read anywhere.
-    if text and _ANYWHERE_RE.search(text):
+    if (
+        text
+        and any(word in lowered(text) for word in _ANYWHERE_WORDS)
+        and _ANYWHERE_RE.search(text)
+    ):
         regions.add("worldwide")
     tz_min, tz_max = time_zone_window("\n".join(filter(None, [location_raw, text])))
     return Location(

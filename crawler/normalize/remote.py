@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.normalize.text import lowered
+
 _RAW = {
     "remote": "remote", "fully remote": "remote", "telecommute": "remote", "true": "remote",
     "yes": "remote", "remote only": "remote", "work from home": "remote", "wfh": "remote",
@@ -103,35 +105,55 @@ def remote_from_field(text: str | None) -> str | None:
     return None
 
 
+def _restriction(text: str | None) -> str | None:
+    """The description's hybrid or on-site statement about the role (a negated remote is
+    on-site), or None. The word checks skip the regexes (each a scan of the whole text)
+    when the text lacks every word their matches need."""
+    if not text:
+        return None
+    low = lowered(text)
+    if "remote" in low and "no" in low and _NEGATED.search(text):
+        return "onsite"
+    if (
+        "hybrid" in low
+        or "commuting" in low
+        or ("office" in low and ("week" in low or "days" in low))
+    ) and _HYBRID.search(text):
+        return "hybrid"
+    if ("site" in low or "office" in low or "person" in low) and _ONSITE.search(text):
+        return "onsite"
+    return None
+
+
+def _says_remote(text: str | None) -> bool:
+    if not text:
+        return False
+    low = lowered(text)
+    return ("remote" in low or "home" in low or "wfh" in low) and bool(_REMOTE.search(text))
+
+
 def role_statement(text: str | None) -> str | None:
     """What the description says about this role's workplace, by the strongest statement:
     negation, then hybrid, then on-site, then remote."""
-    if not text:
-        return None
-    if _NEGATED.search(text):
-        return "onsite"
-    if _HYBRID.search(text):
-        return "hybrid"
-    if _ONSITE.search(text):
-        return "onsite"
-    if _REMOTE.search(text):
-        return "remote"
-    return None
+    return _restriction(text) or ("remote" if _says_remote(text) else None)
 
 
 def decide_remote(
     remote_raw=None, location_raw: str | None = None, title: str | None = None, text=None
 ) -> str | None:
-    """``remote``/``hybrid``/``onsite``/None from the evidence, in the order of the module doc."""
+    """``remote``/``hybrid``/``onsite``/None from the evidence, in the order of the module doc.
+
+    The description's remote statements are only read when nothing else says remote.
+    """
     structured = remote_from_raw(remote_raw)
     if structured in ("hybrid", "onsite"):
         return structured
-    said = role_statement(text)
     if structured == "remote":
-        return said if said in ("hybrid", "onsite") else "remote"
+        return _restriction(text) or "remote"
     field = remote_from_field(location_raw) or remote_from_field(title)
     if field in ("hybrid", "onsite"):
         return field
-    if said in ("hybrid", "onsite"):
+    said = _restriction(text)
+    if said:
         return said
-    return field or said
+    return field or ("remote" if _says_remote(text) else None)

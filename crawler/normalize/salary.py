@@ -152,6 +152,10 @@ _ATOM = (
     rf"(?P<per>{_ATTACHED_PERIOD})?"
 )
 _ATOM_RE = _re.compile(_ATOM)
+# The most characters an atom can start before its first digit: the longest currency
+# ("dollars", "U.S.$") and one space.
+_ATOM_LEAD = 8
+_DIGIT = _re.compile(r"\d")
 _RANGE_SEP = _re.compile(r"\s*(?:-|–|—|~|to|and|until|through|bis)\s*\(?")
 
 _PAY_WORDS = _re.compile(
@@ -257,13 +261,19 @@ def _local(marker: str, countries) -> str | None:
     return single if single in ("SEK", "NOK", "DKK", "ISK") else None
 
 
+# A sentence's end: ".", "!" or "?" after a letter, digit or bracket and before a capital.
+# The mark comes first so the regex engine can skip to the marks (a leading lookbehind
+# made it try every position).
+_SENTENCE_END = _re.compile(r"[.!?](?<=[a-z0-9)\]][.!?])(?=\s+[A-Z(])")
+
+
 def _sentences(text: str) -> list[tuple[int, str]]:
     """(offset, sentence) pieces: lines, then sentences within long lines."""
     pieces = []
     offset = 0
     for line in text.split("\n"):
         start = 0
-        for match in _re.finditer(r"(?<=[a-z0-9)\]])[.!?](?=\s+[A-Z(])", line):
+        for match in _SENTENCE_END.finditer(line):
             pieces.append((offset + start, line[start : match.end()]))
             start = match.end()
         pieces.append((offset + start, line[start:]))
@@ -272,7 +282,24 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 
 
 def _atoms(sentence: str) -> list[_re.Match]:
-    return [m for m in _ATOM_RE.finditer(sentence) if m.group("num")]
+    """``_ATOM_RE.finditer`` over the sentence, searching only from near each digit.
+
+    Every atom holds a number and starts at most ``_ATOM_LEAD`` characters before its
+    first digit, so the leftmost atom at or after ``pos`` starts no earlier than the
+    first digit after ``pos`` minus that lead: the text before it cannot hold one, and
+    the regex (a currency alternation tried at every position) is spared it.
+    """
+    atoms = []
+    pos = 0
+    while True:
+        digit = _DIGIT.search(sentence, pos)
+        if digit is None:
+            return atoms
+        match = _ATOM_RE.search(sentence, max(pos, digit.start() - _ATOM_LEAD))
+        if match is None:
+            return atoms
+        atoms.append(match)
+        pos = match.end()
 
 
 def _period(sentence: str, end: int, atoms) -> tuple[str | None, bool]:
@@ -318,13 +345,16 @@ def salary_from_text(
     counts as one about pay. A stated figure that makes no sense for its period comes back
     with values null, ``problem`` saying why and ``raw`` holding the sentence.
     """
-    if not text or not any(ch.isdigit() for ch in text):
+    # Every amount holds a digit: text or sentences without one state no pay.
+    if not text or not _DIGIT.search(text):
         return None
     best = None
     previous = ""
     for offset, sentence in _sentences(text):
         context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
         previous = sentence
+        if not _DIGIT.search(sentence):
+            continue
         for group in _candidates(sentence):
             scored = _score(sentence, f"salary: {context}" if about_pay else context, group)
             if scored is None:

@@ -66,6 +66,9 @@ _YEARS = re.compile(
 )
 _EXPERIENCE = re.compile(r"(?i)\bexperience[ds]?\b|\bexpertise\b|\bbackground\b")
 _KOREAN = re.compile(r"경력\s*(\d{1,2})\s*년")
+# Sentence breaks: whitespace after ".", "!" or "?", or a newline. Written to start with
+# the whitespace so the engine skips to it (a leading lookbehind tried every position).
+_SENTENCE_BREAK = re.compile(r"\s(?:(?<=[.!?]\s)\s*|(?<=\n))")
 
 
 def _number(token: str) -> int:
@@ -80,15 +83,24 @@ def experience_years_min(text: str | None) -> int | None:
     """
     if not text:
         return None
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
-        for match in _YEARS.finditer(sentence):
-            explicit_minimum = bool(re.match(r"(?i)at\s+least|minimum|min", match.group(0)))
-            plus = "+" in match.group(0) or "plus" in match.group(0).lower()
-            if _EXPERIENCE.search(sentence) or explicit_minimum or (plus and "year" in sentence):
-                value = _number(match.group(1))
-                if 0 < value <= 40:
-                    return value
-        korean = _KOREAN.search(sentence)
+    # _YEARS needs the word "year" (any case) and _KOREAN "경력": most sentences have
+    # neither, and most descriptions neither in any sentence.
+    if "year" not in text.lower() and "경력" not in text:
+        return None
+    for sentence in _SENTENCE_BREAK.split(text):
+        if "year" in sentence.lower():
+            for match in _YEARS.finditer(sentence):
+                explicit_minimum = bool(re.match(r"(?i)at\s+least|minimum|min", match.group(0)))
+                plus = "+" in match.group(0) or "plus" in match.group(0).lower()
+                if (
+                    _EXPERIENCE.search(sentence)
+                    or explicit_minimum
+                    or (plus and "year" in sentence)
+                ):
+                    value = _number(match.group(1))
+                    if 0 < value <= 40:
+                        return value
+        korean = "경력" in sentence and _KOREAN.search(sentence)
         if korean:
             return int(korean.group(1))
     return None
