@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import lowered
+from crawler.normalize.text import first_match, lowered
 
 PRECEDENCE = ("internship", "temporary", "contract", "part_time", "full_time")
 
@@ -93,6 +93,19 @@ _TEXT_WORDS = {
     "full_time": ("full-time", "full time", "fulltime"),
 }
 _LABEL_WORDS = ("type", "status", "commitment", "schedule")
+# The words every match of each _TEXT regex starts with (any case; "contract" matches may
+# also start at a line's start): the regex is tried only there (text.first_match).
+_TEXT_STARTS = {
+    "internship": ("intern",),
+    "temporary": ("temp", "(temporary)", "fixed", "seasonal"),
+    "contract": (
+        "contract", "(contractor)", "as", "independent", "freelance", "(freelance)", "b2b",
+    ),
+    "part_time": ("part-time", "part time", "parttime"),
+    "full_time": (
+        "hiring", "seeking", "looking", "recruiting", "full-time", "full time", "fulltime",
+    ),
+}  # fmt: skip
 
 
 def employment_from_raw(raw) -> str | None:
@@ -119,7 +132,8 @@ def _text_kinds(text: str | None) -> set[str]:
     found = {
         kind
         for kind, regex in _TEXT.items()
-        if any(word in low for word in _TEXT_WORDS[kind]) and regex.search(text)
+        if any(word in low for word in _TEXT_WORDS[kind])
+        and first_match(regex, text, _TEXT_STARTS[kind], at_line_start=kind == "contract")
     }
     if not any(word in low for word in _LABEL_WORDS):
         return found

@@ -28,11 +28,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import pycountry
 
-from crawler.normalize.text import lowered, matches_from, word_positions
+from crawler.normalize.text import line_starts, lowered, matches_from, word_positions
 
 # --- the region vocabulary ------------------------------------------------------------------
 # Canonical name -> pattern. Acronyms are matched case-sensitively, names case-insensitively.
@@ -166,12 +166,53 @@ def _country_names() -> dict[str, list[str]]:
     return names
 
 
+def _same_letters(chars) -> dict[str, str]:
+    """Each character -> the first (sorted) of ``chars`` that a case-insensitive regex reads
+    as the same letter ("ı" -> "i": both match i, ı, I and İ)."""
+    patterns = {char: re.compile(re.escape(char), re.IGNORECASE) for char in chars}
+    letters: dict[str, str] = {}
+    for char in sorted(chars):
+        letters[char] = next(
+            (
+                seen
+                for seen in set(letters.values())
+                if patterns[seen].fullmatch(char) or patterns[char].fullmatch(seen)
+            ),
+            char,
+        )
+    return letters
+
+
+def _alternation(words) -> str:
+    """A case-insensitive regex alternation of ``words`` that matches what the alternation
+    ``longest|...|shortest`` matches, with shared prefixes merged: the engine tests a
+    character once per position instead of once per word (there are ~650 country names).
+
+    At each merged prefix the longer continuation is tried first, and a text character
+    leads down one path only (letters the engine reads as one, such as "i" and "ı", share
+    a path), so the longest word that fits still wins.
+    """
+    words = set(words)
+    letters = _same_letters({char for word in words for char in word})
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(letters[char], {})
+        node[""] = {}
+
+    def render(node: dict) -> str:
+        branches = [re.escape(char) + render(node[char]) for char in sorted(node) if char]
+        if "" in node:
+            return "(?:" + "|".join(branches) + ")?" if branches else ""
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return render(trie)
+
+
 @lru_cache(maxsize=1)
 def _country_regex() -> re.Pattern:
-    alternatives = sorted(_country_names(), key=len, reverse=True)
-    return re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.IGNORECASE
-    )
+    return re.compile(r"(?<!\w)(" + _alternation(_country_names()) + r")(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -198,10 +239,7 @@ def _subdivisions() -> tuple[dict[str, str], dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _subdivision_regex() -> re.Pattern:
-    alternatives = sorted(_subdivisions()[0], key=len, reverse=True)
-    return re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.IGNORECASE
-    )
+    return re.compile(r"(?<!\w)(" + _alternation(_subdivisions()[0]) + r")(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -236,6 +274,20 @@ def _city_country(name: str, min_population: int) -> str | None:
     return hit[0] if hit and hit[1] >= min_population else None
 
 
+def _cached_set(reader):
+    """``reader`` (a pure function of one short text returning a set) with its answers kept:
+    location fields, titles and location sentences repeat across a board's postings.
+    Callers still get a set of their own to change."""
+    keep = lru_cache(maxsize=4096)(lambda text: frozenset(reader(text)))
+
+    @wraps(reader)
+    def read(text):
+        return set(keep(text))
+
+    read.cache_clear = keep.cache_clear
+    return read
+
+
 # --- readers ------------------------------------------------------------------------------------
 
 
@@ -262,6 +314,7 @@ def _skip(text: str, start: int) -> bool:
     return bool(_NEGATED.search(before))
 
 
+@_cached_set
 def names_in(text: str) -> set[str]:
     """Countries named in ``text``: names (capitalised, or the text in capitals), aliases
     ("USA", "UK"), US states and Canadian provinces, flag emoji. No bare 2-letter codes."""
@@ -300,6 +353,7 @@ def _is_place_word(segment: str) -> bool:
     )
 
 
+@_cached_set
 def regions_in(text: str) -> set[str]:
     regions = {name for name, regex in _REGION_RES.items() if text and regex.search(text)}
     return regions | flag_countries(text or "")[1]
@@ -320,6 +374,7 @@ def _city_state_pairs(text: str, min_population: int) -> set[str]:
     return found
 
 
+@_cached_set
 def location_field_countries(text: str | None) -> set[str]:
     """Countries of a location field ("Remote, USA", "Gdańsk", "San Francisco, CA | NYC")."""
     if not text:
@@ -357,11 +412,7 @@ def _statement_starts(text: str) -> list[int] | None:
         return None
     found = set(starts)
     if "location" in lowered(text):
-        found.add(0)
-        at = text.find("\n")
-        while at >= 0:
-            found.add(at + 1)
-            at = text.find("\n", at + 1)
+        found.update(line_starts(text))
     for at in starts:
         if text.startswith("-", at):  # "US-based": the match starts inside the word before
             begin = at
@@ -391,6 +442,7 @@ def location_statements(text: str | None) -> list[str]:
     return spans
 
 
+@_cached_set
 def _statement_countries(statement: str) -> set[str]:
     found = names_in(statement) | _city_state_pairs(statement, 500_000)
     # Well-known cities named in the statement ("commuting distance of our Tokyo hub").

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import lowered
+from crawler.normalize.text import first_match, lowered
 
 _RAW = {
     "remote": "remote", "fully remote": "remote", "telecommute": "remote", "true": "remote",
@@ -68,6 +68,21 @@ _REMOTE = re.compile(
     r"|\bremote[- ]first\b|\bremote\s*\((?:full|part)[- ]time\)",
     re.M,
 )
+# The words every match of each regex starts with (any case); _HYBRID, _ONSITE and _REMOTE
+# matches may also start at a line's start, _HYBRID ones at a digit. A regex is tried only
+# there (text.first_match). Words the matches must contain somewhere skip a regex altogether.
+_NEGATED_STARTS = ("no", "remote", "this", "the")
+_HYBRID_STARTS = (
+    "this", "the", "hybrid", "one", "two", "three", "four", "in-office", "in office", "within",
+)  # fmt: skip
+_ONSITE_WORDS = (
+    "onsite", "on-site", "in-office", "in office", "in-person", "in person", "office-based",
+    "office based",
+)  # fmt: skip
+_ONSITE_STARTS = ("this", "the", *_ONSITE_WORDS)
+_REMOTE_STARTS = (
+    "full", "100%", "completely", "entirely", "remote", "this", "the", "work", "wfh", "#li-remote",
+)  # fmt: skip
 # Location fields and titles: the words themselves are the statement.
 _FIELD_HYBRID = re.compile(r"(?i)\bhybrid\b")
 _FIELD_ONSITE = re.compile(r"(?i)\b(?:on-?site|in[- ]office|in[- ]person|office[- ]based)\b")
@@ -112,15 +127,18 @@ def _restriction(text: str | None) -> str | None:
     if not text:
         return None
     low = lowered(text)
-    if "remote" in low and "no" in low and _NEGATED.search(text):
+    if "remote" in low and "no" in low and first_match(_NEGATED, text, _NEGATED_STARTS):
         return "onsite"
     if (
         "hybrid" in low
         or "commuting" in low
-        or ("office" in low and ("week" in low or "days" in low))
-    ) and _HYBRID.search(text):
+        or ("week" in low and "office" in low)
+        or ("days" in low and ("in-office" in low or "in office" in low))
+    ) and first_match(_HYBRID, text, _HYBRID_STARTS, at_line_start=True, at_digit=True):
         return "hybrid"
-    if ("site" in low or "office" in low or "person" in low) and _ONSITE.search(text):
+    if any(word in low for word in _ONSITE_WORDS) and first_match(
+        _ONSITE, text, _ONSITE_STARTS, at_line_start=True
+    ):
         return "onsite"
     return None
 
@@ -129,7 +147,9 @@ def _says_remote(text: str | None) -> bool:
     if not text:
         return False
     low = lowered(text)
-    return ("remote" in low or "home" in low or "wfh" in low) and bool(_REMOTE.search(text))
+    return ("remote" in low or "home" in low or "wfh" in low) and bool(
+        first_match(_REMOTE, text, _REMOTE_STARTS, at_line_start=True)
+    )
 
 
 def role_statement(text: str | None) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re as _re
 from dataclasses import dataclass
+from functools import cached_property
 
 import pycountry as _pycountry
 from babel.numbers import get_currency_name, get_territory_currencies
@@ -267,18 +268,41 @@ def _local(marker: str, countries) -> str | None:
 _SENTENCE_END = _re.compile(r"[.!?](?<=[a-z0-9)\]][.!?])(?=\s+[A-Z(])")
 
 
-def _sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pieces: lines, then sentences within long lines."""
+def _line_sentences(line: str) -> list[tuple[int, str]]:
+    """(offset in the line, sentence) pieces of one line, blank ones included."""
     pieces = []
+    start = 0
+    for match in _SENTENCE_END.finditer(line):
+        pieces.append((start, line[start : match.end()]))
+        start = match.end()
+    pieces.append((start, line[start:]))
+    return pieces
+
+
+def _sentences(text: str):
+    """(offset, sentence, previous sentence) for every sentence that holds a digit: lines,
+    then sentences within long lines; blank pieces are not sentences.
+
+    A line without a digit is split only when its last sentence is needed as the
+    previous one (most lines of a description hold no figure).
+    """
+    previous = ""
+    unsplit = None  # the last line without a digit, when it comes after ``previous``
     offset = 0
     for line in text.split("\n"):
-        start = 0
-        for match in _SENTENCE_END.finditer(line):
-            pieces.append((offset + start, line[start : match.end()]))
-            start = match.end()
-        pieces.append((offset + start, line[start:]))
+        if not _DIGIT.search(line):
+            if line.strip():
+                unsplit = line
+        else:
+            if unsplit is not None:
+                previous = [piece for _, piece in _line_sentences(unsplit) if piece.strip()][-1]
+                unsplit = None
+            for start, sentence in _line_sentences(line):
+                if sentence.strip():
+                    if _DIGIT.search(sentence):
+                        yield offset + start, sentence, previous
+                    previous = sentence
         offset += len(line) + 1
-    return [(o, s) for o, s in pieces if s.strip()]
 
 
 def _atoms(sentence: str) -> list[_re.Match]:
@@ -302,7 +326,29 @@ def _atoms(sentence: str) -> list[_re.Match]:
         pos = match.end()
 
 
-def _period(sentence: str, end: int, atoms) -> tuple[str | None, bool]:
+class _Sentence:
+    """One sentence (and its context) as the amounts in it are scored: what each whole-
+    sentence regex says is read once, not once per amount (a line can be a paragraph)."""
+
+    def __init__(self, text: str, context: str):
+        self.text, self.context = text, context
+
+    @cached_property
+    def about_pay(self) -> bool:
+        return bool(_STRONG_PAY.search(self.context))
+
+    @cached_property
+    def about_other_money(self) -> bool:
+        return bool(_NOT_PAY_SENTENCE.search(self.text))
+
+    @cached_property
+    def period_word(self) -> _re.Match | None:
+        return _PERIOD_IN_SENTENCE.search(self.text)
+
+
+def _period(
+    sentence: str, end: int, atoms, facts: _Sentence | None = None
+) -> tuple[str | None, bool]:
     for atom in atoms:
         if atom.group("per"):
             word = _re.sub(r"(?i)^\s*(?:/|per|an?|each|a\s+|every)?\s*", "", atom.group("per"))
@@ -313,7 +359,7 @@ def _period(sentence: str, end: int, atoms) -> tuple[str | None, bool]:
     if after:
         word = after.group("word").lower()
         return _PERIOD_OF.get(word.rstrip("s"), _PERIOD_OF.get(word)), True
-    found = _PERIOD_IN_SENTENCE.search(sentence)
+    found = facts.period_word if facts is not None else _PERIOD_IN_SENTENCE.search(sentence)
     if found:
         word = found.group("word").lower().split()[-1]
         return _PERIOD_OF.get(word, "year"), True
@@ -345,18 +391,16 @@ def salary_from_text(
     counts as one about pay. A stated figure that makes no sense for its period comes back
     with values null, ``problem`` saying why and ``raw`` holding the sentence.
     """
-    # Every amount holds a digit: text or sentences without one state no pay.
+    # Every amount holds a digit: text or sentences without one state no pay (and are
+    # not scanned).
     if not text or not _DIGIT.search(text):
         return None
     best = None
-    previous = ""
-    for offset, sentence in _sentences(text):
+    for offset, sentence, previous in _sentences(text):
         context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
-        previous = sentence
-        if not _DIGIT.search(sentence):
-            continue
+        facts = _Sentence(sentence, f"salary: {context}" if about_pay else context)
         for group in _candidates(sentence):
-            scored = _score(sentence, f"salary: {context}" if about_pay else context, group)
+            scored = _score(facts, group)
             if scored is None:
                 continue
             key = (scored[0], offset + group[0].start())
@@ -368,12 +412,17 @@ def salary_from_text(
     return _build(sentence, group, countries)
 
 
-def _score(sentence: str, context: str, group) -> tuple[int] | None:
+def _score(facts: _Sentence, group) -> tuple[int] | None:
+    sentence = facts.text
     start, end = group[0].start(), group[-1].end()
     if any(atom.group("big") for atom in group):
         return None
     if sentence[end : end + 3].lstrip().startswith("%"):
         return None
+    stated = any(a.group("pre") or a.group("post") for a in group)
+    strong = facts.about_pay
+    if not stated and not strong:
+        return None  # a figure without a currency counts only in a sentence about pay
     # What the amount is: the words just before it ("OTE is", "a stipend of") and the noun
     # right after it ("$100 monthly stipend"), but not what is added to it ("+ bonus").
     last = group[-1]
@@ -381,11 +430,9 @@ def _score(sentence: str, context: str, group) -> tuple[int] | None:
     after = _ADDED.split(sentence[tail_start : tail_start + 35], maxsplit=1)[0]
     if _NOT_PAY_NEAR.search(sentence[max(0, start - 45) : tail_start] + after):
         return None
-    strong = bool(_STRONG_PAY.search(context))
-    if _NOT_PAY_SENTENCE.search(sentence) and not strong:
+    if facts.about_other_money and not strong:
         return None
-    stated = any(a.group("pre") or a.group("post") for a in group)
-    period, period_stated = _period(sentence, end, group)
+    period, period_stated = _period(sentence, end, group, facts)
     values = [_value(a) for a in group]
     if any(v is None for v in values):
         return None

@@ -19,7 +19,10 @@ import nh3
 # non-ASCII text skip ftfy entirely, which is the expensive call.
 _MOJIBAKE_HINT = re.compile("[ÂÃâÅÆÐÑØð][\u0080-\u00ff\u0152-\u02dc\u2010-\u203a\u20ac\u2122]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Runs of spaces, tabs and Unicode spaces, except a lone " " (already what a run becomes):
+# replacing every single space cost more than the rest of the cleaning.
+_SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+_SPACES = re.compile(rf"{_SPACE}(?:(?<! )|(?={_SPACE})){_SPACE}*")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
 
@@ -164,15 +167,24 @@ def lowered(text: str) -> str:
     return low
 
 
-def word_positions(text: str, words) -> list[int] | None:
-    """Sorted offsets in ``text`` where any of the lower-case ASCII ``words`` starts, in any
-    case (as a case-insensitive regex reads them); None when lower-casing moves offsets
-    (a character such as İ lower-cases to two), so the caller must scan the whole text."""
+@lru_cache(maxsize=8)
+def _lowered_in_place(text: str) -> str | None:
+    """``lowered`` with every character where it was, or None if lower-casing moves them."""
     low = text.lower()
     if len(low) != len(text):
         return None
     if not low.isascii():
         low = low.replace("ı", "i").replace("ſ", "s")
+    return low
+
+
+def word_positions(text: str, words) -> list[int] | None:
+    """Sorted offsets in ``text`` where any of the lower-case ASCII ``words`` starts, in any
+    case (as a case-insensitive regex reads them); None when lower-casing moves offsets
+    (a character such as İ lower-cases to two), so the caller must scan the whole text."""
+    low = _lowered_in_place(text)
+    if low is None:
+        return None
     found = set()
     for word in words:
         at = low.find(word)
@@ -180,6 +192,40 @@ def word_positions(text: str, words) -> list[int] | None:
             found.add(at)
             at = low.find(word, at + 1)
     return sorted(found)
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where ``^`` matches under ``re.M``: 0 and after every newline."""
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def first_match(
+    regex: re.Pattern, text: str, words, at_line_start: bool = False, at_digit: bool = False
+) -> re.Match | None:
+    """``regex.search(text)`` for a regex every match of which starts with one of ``words``
+    (lower-case ASCII, in any case), or at the start of a line (``at_line_start``), or at a
+    digit (``at_digit``).
+
+    A description is several kB; a case-insensitive regex that starts with ``\\b`` is tried
+    at every character of it, while the words are found by ``str.find``.
+    """
+    starts = word_positions(text, words)
+    if starts is None:
+        return regex.search(text)
+    if at_line_start or at_digit:
+        more = line_starts(text) if at_line_start else []
+        if at_digit:
+            more += [match.start() for match in _DIGIT.finditer(text)]
+        starts = sorted({*starts, *more})
+    return next(matches_from(regex, text, starts), None)
 
 
 def matches_from(regex: re.Pattern, text: str, starts) -> Iterator[re.Match]:
