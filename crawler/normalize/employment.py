@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import first_match, lowered
+from crawler.normalize.text import first_match, line_starts, lowered, matches_from
 
 PRECEDENCE = ("internship", "temporary", "contract", "part_time", "full_time")
 
@@ -137,7 +137,7 @@ def _text_kinds(text: str | None) -> set[str]:
     }
     if not any(word in low for word in _LABEL_WORDS):
         return found
-    for match in _LABEL.finditer(text):
+    for match in matches_from(_LABEL, text, line_starts(text)):  # _LABEL starts at "^"
         value = match.group("value")
         found |= {kind for kind, regex in _TITLE.items() if regex.search(value)}
         kind = employment_from_raw(value.split(",")[0])

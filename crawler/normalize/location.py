@@ -32,7 +32,13 @@ from functools import lru_cache, wraps
 
 import pycountry
 
-from crawler.normalize.text import line_starts, lowered, matches_from, word_positions
+from crawler.normalize.text import (
+    first_match,
+    line_starts,
+    lowered,
+    matches_from,
+    word_positions,
+)
 
 # --- the region vocabulary ------------------------------------------------------------------
 # Canonical name -> pattern. Acronyms are matched case-sensitively, names case-insensitively.
@@ -100,8 +106,12 @@ _STATEMENT = re.compile(
 # Where a _STATEMENT match can start: at the start of a line ("Location:", only when the
 # text says "location"), at one of these words, or at the word before "-based".
 _STATEMENT_WORDS = ("based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere")
-# Every match of _ANYWHERE holds one of these words.
+# Every match of _ANYWHERE holds one of these words, and starts with one of the others.
 _ANYWHERE_WORDS = ("anywhere", "global", "worldwide", "restriction", "independent")
+_ANYWHERE_STARTS = (
+    "anywhere", "global", "remote", "worldwide", "no location", "location", "work", "live",
+    "based", "located",
+)  # fmt: skip
 # A location field that is only "Anywhere"/"Global" (with or without "Remote") is worldwide.
 _PLACELESS = re.compile(
     r"(?i)^\W*(?:remote\W*)?(?:anywhere|global(?:ly)?|world\s?wide)(?:\W*remote)?\W*$"
@@ -503,7 +513,7 @@ def parse_location(
     if (
         text
         and any(word in lowered(text) for word in _ANYWHERE_WORDS)
-        and _ANYWHERE_RE.search(text)
+        and first_match(_ANYWHERE_RE, text, _ANYWHERE_STARTS)
     ):
         regions.add("worldwide")
     tz_min, tz_max = time_zone_window("\n".join(filter(None, [location_raw, text])))

@@ -23,6 +23,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # replacing every single space cost more than the rest of the cleaning.
 _SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
 _SPACES = re.compile(rf"{_SPACE}(?:(?<! )|(?={_SPACE})){_SPACE}*")
+_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
 
@@ -70,7 +71,10 @@ def clean_line(text: str | None) -> str | None:
     """One-line text: mojibake fixed, entities decoded, controls dropped, spaces folded."""
     if text is None:
         return None
-    text = fix_mojibake(str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable() and "&" not in text and "  " not in text:
+        return text.strip() or None  # nothing below would change it (tags, most titles)
+    text = fix_mojibake(text)
     if "&" in text:
         text = html.unescape(text)
     text = _CONTROL.sub("", text)
@@ -83,8 +87,11 @@ def clean_block(text: str | None) -> str | None:
     if text is None:
         return None
     text = _CONTROL.sub("", fix_mojibake(str(text)).replace("\r\n", "\n"))
-    # _SPACES never spans a newline, so folding the whole text at once is folding each line.
-    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
+    # _SPACES never spans a newline, so folding the whole text at once is folding each line;
+    # extracted text rarely has a run to fold, and finding none is cheaper than the scan.
+    if "  " in text or _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    lines = [line.strip() for line in text.split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return unicodedata.normalize("NFC", text) or None
 
@@ -153,6 +160,16 @@ def normalize_tags(tags) -> list[str]:
 
 
 @lru_cache(maxsize=8)
+def _lowered_in_place(text: str) -> str | None:
+    """``lowered`` with every character where it was, or None if lower-casing moves them."""
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    if not low.isascii():
+        low = low.replace("ı", "i").replace("ſ", "s")
+    return low
+
+
 def lowered(text: str) -> str:
     """``text`` lower-cased for keyword pre-checks in front of case-insensitive regexes.
 
@@ -161,20 +178,9 @@ def lowered(text: str) -> str:
     ones (dotless ı and İ as i, long ſ as s). A description is read by several modules in
     a row, so the last few are kept.
     """
-    low = text.lower()
-    if not low.isascii():
-        low = low.replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
-    return low
-
-
-@lru_cache(maxsize=8)
-def _lowered_in_place(text: str) -> str | None:
-    """``lowered`` with every character where it was, or None if lower-casing moves them."""
-    low = text.lower()
-    if len(low) != len(text):
-        return None
-    if not low.isascii():
-        low = low.replace("ı", "i").replace("ſ", "s")
+    low = _lowered_in_place(text)
+    if low is None:  # "İ" lower-cases to "i" and a combining dot
+        low = text.lower().replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
     return low
 
 
