@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import first_match, line_starts, lowered, matches_from
+from crawler.normalize.text import any_match, line_starts, lowered, matches_from
 
 PRECEDENCE = ("internship", "temporary", "contract", "part_time", "full_time")
 
@@ -94,7 +94,7 @@ _TEXT_WORDS = {
 }
 _LABEL_WORDS = ("type", "status", "commitment", "schedule")
 # The words every match of each _TEXT regex starts with (any case; "contract" matches may
-# also start at a line's start): the regex is tried only there (text.first_match).
+# also start at a line's start): the regex is tried only there (text.any_match).
 _TEXT_STARTS = {
     "internship": ("intern",),
     "temporary": ("temp", "(temporary)", "fixed", "seasonal"),
@@ -133,7 +133,7 @@ def _text_kinds(text: str | None) -> set[str]:
         kind
         for kind, regex in _TEXT.items()
         if any(word in low for word in _TEXT_WORDS[kind])
-        and first_match(regex, text, _TEXT_STARTS[kind], at_line_start=kind == "contract")
+        and any_match(regex, text, _TEXT_STARTS[kind], at_line_start=kind == "contract")
     }
     if not any(word in low for word in _LABEL_WORDS):
         return found

@@ -33,7 +33,7 @@ from functools import lru_cache, wraps
 import pycountry
 
 from crawler.normalize.text import (
-    first_match,
+    any_match,
     line_starts,
     lowered,
     matches_from,
@@ -513,7 +513,7 @@ def parse_location(
     if (
         text
         and any(word in lowered(text) for word in _ANYWHERE_WORDS)
-        and first_match(_ANYWHERE_RE, text, _ANYWHERE_STARTS)
+        and any_match(_ANYWHERE_RE, text, _ANYWHERE_STARTS)
     ):
         regions.add("worldwide")
     tz_min, tz_max = time_zone_window("\n".join(filter(None, [location_raw, text])))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import first_match, lowered
+from crawler.normalize.text import any_match, lowered
 
 _RAW = {
     "remote": "remote", "fully remote": "remote", "telecommute": "remote", "true": "remote",
@@ -70,7 +70,7 @@ _REMOTE = re.compile(
 )
 # The words every match of each regex starts with (any case); _HYBRID, _ONSITE and _REMOTE
 # matches may also start at a line's start, _HYBRID ones at a digit. A regex is tried only
-# there (text.first_match). Words the matches must contain somewhere skip a regex altogether.
+# there (text.any_match). Words the matches must contain somewhere skip a regex altogether.
 _NEGATED_STARTS = ("no", "remote", "this", "the")
 _HYBRID_STARTS = (
     "this", "the", "hybrid", "one", "two", "three", "four", "in-office", "in office", "within",
@@ -127,16 +127,16 @@ def _restriction(text: str | None) -> str | None:
     if not text:
         return None
     low = lowered(text)
-    if "remote" in low and "no" in low and first_match(_NEGATED, text, _NEGATED_STARTS):
+    if "remote" in low and "no" in low and any_match(_NEGATED, text, _NEGATED_STARTS):
         return "onsite"
     if (
         "hybrid" in low
         or "commuting" in low
         or ("week" in low and "office" in low)
         or ("days" in low and ("in-office" in low or "in office" in low))
-    ) and first_match(_HYBRID, text, _HYBRID_STARTS, at_line_start=True, at_digit=True):
+    ) and any_match(_HYBRID, text, _HYBRID_STARTS, at_line_start=True, at_digit=True):
         return "hybrid"
-    if any(word in low for word in _ONSITE_WORDS) and first_match(
+    if any(word in low for word in _ONSITE_WORDS) and any_match(
         _ONSITE, text, _ONSITE_STARTS, at_line_start=True
     ):
         return "onsite"
@@ -148,7 +148,7 @@ def _says_remote(text: str | None) -> bool:
         return False
     low = lowered(text)
     return ("remote" in low or "home" in low or "wfh" in low) and bool(
-        first_match(_REMOTE, text, _REMOTE_STARTS, at_line_start=True)
+        any_match(_REMOTE, text, _REMOTE_STARTS, at_line_start=True)
     )
 
 
