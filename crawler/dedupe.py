@@ -58,6 +58,10 @@ from typing import Any
 # Words compared per description: bounds the cost of one comparison.
 TEXT_WORDS = 1500
 SHINGLE_WORDS = 5
+# Longer inputs are cut first: no real title, company or place is longer, and junk of
+# megabytes (a broken board) must not make the key's regexes and loops crawl.
+MAX_NAME_CHARS = 300
+MAX_TEXT_CHARS = TEXT_WORDS * 20
 
 _ABBREVIATIONS = {
     "sr": "senior",
@@ -121,7 +125,7 @@ def normalize_company(name: str | None) -> str | None:
     """``Match Group, Inc.`` -> ``matchgroup``; None for a missing or placeholder name."""
     if not isinstance(name, str):
         return None
-    text = _ascii_fold(name).replace("&", " and ")
+    text = _ascii_fold(name[:MAX_NAME_CHARS]).replace("&", " and ")
     tokens = _TOKEN.findall(text)
     if tokens and tokens[0] == "the" and len(tokens) > 1:
         tokens = tokens[1:]
@@ -135,7 +139,8 @@ def place_words(location: str | None) -> set[str]:
     """The words of a location text that can name a place (``Palo Alto, CA`` -> palo, alto, ca)."""
     if not isinstance(location, str):
         return set()
-    return {w for w in _TOKEN.findall(_ascii_fold(location)) if w not in _PLACE_STOPWORDS}
+    words = _TOKEN.findall(_ascii_fold(location[:MAX_NAME_CHARS]))
+    return {w for w in words if w not in _PLACE_STOPWORDS}
 
 
 def _title_tokens(text: str) -> list[str]:
@@ -150,7 +155,7 @@ def normalize_title(title: str | None, location: str | None = None) -> str | Non
     as the posting's location); None for a missing title."""
     if not isinstance(title, str):
         return None
-    text = _GENDER.sub(" ", _ascii_fold(title))
+    text = _GENDER.sub(" ", _ascii_fold(title[:MAX_NAME_CHARS]))
     text = _ON_SITE.sub(" onsite ", text).replace("&", " and ")
     places = place_words(location)
     # Drop trailing parts that only name the posting's own place or workplace ("- Remote").
@@ -274,7 +279,7 @@ def location_compatible(a: Posting, b: Posting) -> tuple[bool, str]:
 
 def shingles(text: str | None, size: int = SHINGLE_WORDS) -> set[tuple[str, ...]]:
     """The word ``size``-grams of the first ``TEXT_WORDS`` words (accents and case folded)."""
-    words = _TOKEN.findall(_ascii_fold(text or ""))[:TEXT_WORDS]
+    words = _TOKEN.findall(_ascii_fold((text or "")[:MAX_TEXT_CHARS]))[:TEXT_WORDS]
     if len(words) <= size:
         return {tuple(words)} if words else set()
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
