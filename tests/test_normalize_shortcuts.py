@@ -21,9 +21,11 @@ from crawler.accuracy import BOARDS
 from crawler.normalize import employment, location, remote, salary, seniority
 from crawler.normalize.text import (
     _layout_text,
+    _parse_html,
     _undo_double_encoding,
     any_match,
     clean_block,
+    folded,
     line_starts,
     lowered,
     matches_from,
@@ -59,7 +61,10 @@ _PHRASES = [
     "B2B contract", "part-time", "hiring a senior full-time engineer", "a full-time role",
     "Remote (full-time)", "Job type: Contract", "based in Germany",
     "open to candidates in Spain", "Remote (US)", "remotely from Canada",
-    "commuting distance of Tokyo", "anywhere in Europe", "a US-based role",
+    "commuting distance of Tokyo", "anywhere in Europe", "a US-based role", "Remote - AMER",
+    "NAMER", "LatAm", "the Americas", "South America", "EU only", "E.U.", "European Union",
+    "EMEA", "MENA", "the Middle East", "Africa", "APJ", "Asia-Pacific", "APAC", "Asia",
+    "Oceania", "world wide",
 ]  # fmt: skip
 
 
@@ -127,6 +132,7 @@ WORD_CHECKS = [
     (location._ANYWHERE_RE, location._ANYWHERE_WORDS),
     (employment._LABEL, employment._LABEL_WORDS),
     *[(regex, employment._TEXT_WORDS[kind]) for kind, regex in employment._TEXT.items()],
+    *[(regex, location._REGION_WORDS[name]) for name, regex in location._REGION_RES.items()],
 ]
 
 
@@ -135,13 +141,14 @@ def test_a_text_a_regex_matches_holds_one_of_its_words(texts, regex, words):
     for text in texts:
         if regex.search(text):
             assert any(word in lowered(text) for word in words), text[:200]
+            assert any(word in folded(text) for word in words), text[:200]
 
 
 def test_lowered_reads_every_character_a_case_insensitive_regex_reads_as_ascii():
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
     for letter in "abcdefghijklmnopqrstuvwxyz":
         for char in re.findall(f"(?i){letter}", everything):
-            assert lowered(char) == letter, (letter, char)
+            assert lowered(char) == folded(char) == letter, (letter, char)
     assert "hybrid" in lowered("HYBRİD") and "salary" in lowered("ſalary")
 
 
@@ -246,8 +253,8 @@ def test_layout_of_sanitised_descriptions_is_html_texts(markups):
     for markup in markups + tricky:
         safe = sanitize_html(markup)
         if safe and "<" in safe:
-            tree = html_text.parse_html(safe)
-            assert _layout_text(tree) == html_text.etree_to_text(tree, guess_layout=True)
+            expected = html_text.etree_to_text(html_text.parse_html(safe), guess_layout=True)
+            assert _layout_text(_parse_html(safe)) == expected
 
 
 def test_cached_location_readings_hand_out_sets_of_their_own():

@@ -34,6 +34,7 @@ import pycountry
 
 from crawler.normalize.text import (
     any_match,
+    folded,
     line_starts,
     lowered,
     matches_from,
@@ -67,6 +68,14 @@ REGION_PATTERNS: dict[str, str] = {
 }
 REGIONS = tuple(REGION_PATTERNS)
 _REGION_RES = {name: re.compile(pattern) for name, pattern in REGION_PATTERNS.items()}
+# Every match of each region's pattern holds one of these words (any case).
+_REGION_WORDS = {
+    "worldwide": ("world", "anywhere", "global", "restriction", "independent"),
+    "Americas": ("amer",), "North America": ("amer",), "LATAM": ("latam", "amer"),
+    "Europe": ("europe",), "EU": ("eu", "e.u."), "EMEA": ("emea",),
+    "Middle East": ("mena", "middle east"), "Africa": ("africa",),
+    "APAC": ("apac", "apj", "asia"), "Asia": ("asia",), "Oceania": ("oceania",),
+}  # fmt: skip
 _ANYWHERE_RE = re.compile(f"(?i:{_ANYWHERE})")
 
 # Abbreviations and groupings a posting uses for countries. Upper-case forms match only
@@ -365,8 +374,15 @@ def _is_place_word(segment: str) -> bool:
 
 @_cached_set
 def regions_in(text: str) -> set[str]:
-    regions = {name for name, regex in _REGION_RES.items() if text and regex.search(text)}
-    return regions | flag_countries(text or "")[1]
+    if not text:
+        return set()
+    low = folded(text)
+    regions = {
+        name
+        for name, regex in _REGION_RES.items()
+        if any(word in low for word in _REGION_WORDS[name]) and regex.search(text)
+    }
+    return regions | flag_countries(text)[1]
 
 
 def _city_state_pairs(text: str, min_population: int) -> set[str]:

@@ -12,6 +12,7 @@ Manager" is senior.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 LEVELS = (
     "intern", "executive", "director", "principal", "staff", "lead", "manager", "senior",
@@ -48,6 +49,7 @@ _RES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def seniority(title: str | None) -> str | None:
     """The most senior level the title names, or None."""
     if not title:

@@ -57,9 +57,19 @@ def _undo_double_encoding(text: str) -> str | None:
         return None
 
 
+# A JSON "\ud83d" escape without its pair (a string cut mid-emoji) decodes to a lone
+# surrogate: no encoder accepts it (nh3, lxml and SQLite all raise), so it becomes U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def fix_mojibake(text: str) -> str:
-    """Repair double-encoded UTF-8 (``â€™`` -> ``’``); cheap for text that needs none."""
-    if not text or text.isascii() or not _MOJIBAKE_HINT.search(text):
+    """Repair double-encoded UTF-8 (``â€™`` -> ``’``) and lone surrogates; cheap for text
+    that needs neither."""
+    if not text or text.isascii():
+        return text
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    if not _MOJIBAKE_HINT.search(text):
         return text
     fixed = _undo_double_encoding(text)
     if fixed is not None and not _MOJIBAKE_HINT.search(fixed):
@@ -133,8 +143,8 @@ def _layout_text(tree) -> str:
     its double-newline tags (never two blank lines), whitespace folded in each text node,
     and a space between text nodes unless the next starts with closing punctuation or the
     previous ends with "(". Its per-node regexes are replaced by ``str`` methods that read
-    whitespace the same way. tests/test_text.py holds it to html_text on every recorded
-    description.
+    whitespace the same way. tests/test_normalize_shortcuts.py holds it to html_text on
+    every recorded description.
     """
     chunks: list[str] = []
     prev: int | str = _BLANK_LINE  # or the previous text node, as given
@@ -166,6 +176,15 @@ def _layout_text(tree) -> str:
     return "".join(chunks).strip()
 
 
+def _parse_html(markup: str):
+    """``html_text.parse_html`` with lxml's plain elements: lxml.html's element classes are
+    chosen by a Python callback for every element the layout walk visits."""
+    parser = lxml.etree.HTMLParser(recover=True, encoding="utf-8")
+    body = markup.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root = lxml.etree.fromstring(body, parser=parser)
+    return root if root is not None else lxml.etree.fromstring(b"<html/>", parser=parser)
+
+
 def html_to_text(markup: str | None, sanitized: bool = False) -> str | None:
     """Readable plain text of an HTML fragment (block elements become line breaks).
 
@@ -177,7 +196,7 @@ def html_to_text(markup: str | None, sanitized: bool = False) -> str | None:
     if "<" not in markup:
         return clean_block(html.unescape(markup))
     if sanitized:
-        return clean_block(_layout_text(html_text.parse_html(markup)))
+        return clean_block(_layout_text(_parse_html(markup)))
     return clean_block(html_text.extract_text(markup, guess_layout=True))
 
 
@@ -215,18 +234,24 @@ def _lowered_in_place(text: str) -> str | None:
     return low
 
 
-def lowered(text: str) -> str:
+def folded(text: str) -> str:
     """``text`` lower-cased for keyword pre-checks in front of case-insensitive regexes.
 
-    If ``(?i)…word…`` can match ``text`` (``word`` ASCII), then ``word in lowered(text)``:
+    If ``(?i)…word…`` can match ``text`` (``word`` ASCII), then ``word in folded(text)``:
     besides ``str.lower`` it folds the three letters the regex engine also reads as ASCII
-    ones (dotless ı and İ as i, long ſ as s). A description is read by several modules in
-    a row, so the last few are kept.
+    ones (dotless ı and İ as i, long ſ as s).
     """
-    low = _lowered_in_place(text)
-    if low is None:  # "İ" lower-cases to "i" and a combining dot
-        low = text.lower().replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
+    low = text.lower()
+    if not low.isascii():
+        low = low.replace("ı", "i").replace("ſ", "s").replace("\u0307", "")  # İ -> i + ◌̇
     return low
+
+
+def lowered(text: str) -> str:
+    """``folded(text)`` for a description: it is read by several modules in a row, so the
+    last few are kept."""
+    low = _lowered_in_place(text)
+    return low if low is not None else folded(text)
 
 
 def word_positions(text: str, words) -> list[int] | None:
