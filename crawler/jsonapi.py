@@ -69,6 +69,18 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def record_id(record: dict, key: str = "id") -> str:
+    """``record[key]`` as an id: a non-empty string or an integer, else ``ValueError``.
+
+    A board's id is the posting's identity: ``None``, ``false``, a float or an object
+    in its place is a broken record (a ``Reject``), never a row keyed ``acme/None``.
+    """
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise ValueError(f"{key} {value!r} is not an id")
+    return str(value).strip()
+
+
 def snippet(response, size: int = 200) -> str:
     """The start of a body for a log line; works for binary (non-text) responses too."""
     return response.body[:size].decode("utf-8", "replace")
@@ -147,7 +159,9 @@ class JsonApiSpider(scrapy.Spider):
                 stats.inc_value("jobcrawl/mapping_errors")
                 self.logger.warning("%s: %s", response.url, reason)
                 url = record.get(self.record_url_field) if isinstance(record, dict) else None
-                yield Reject(self.name, url or response.url, reason, record)
+                # A broken record's URL field may hold anything; the reject needs text.
+                url = url if isinstance(url, str) and url.strip() else response.url
+                yield Reject(self.name, url, reason, record)
                 continue
             if item is None:
                 stats.inc_value("jobcrawl/records_skipped")

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -68,10 +69,22 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# A JSON "\ud83d" escape without its pair (a string cut mid-emoji) decodes to a lone
+# surrogate, which SQLite's UTF-8 cannot hold: one such character must not fail a batch.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def sql_text(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, so that it can be stored."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
 def to_sql(value: Any) -> Any:
-    """Lists and dicts as JSON text; everything else as is."""
+    """Lists and dicts as JSON text; text made storable; everything else as is."""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str):
+        return sql_text(value)
     return value
 
 
@@ -91,7 +104,7 @@ def raw_text(raw: Any) -> str | None:
     if raw is None:
         return None
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-    return text[:RAW_LIMIT]
+    return sql_text(text[:RAW_LIMIT])
 
 
 class Store:
@@ -164,7 +177,14 @@ class Store:
                 "INSERT INTO rejects (crawl_id, source, url, reason, raw, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (self.crawl_id, r.source, r.url, r.reason, raw_text(r.raw), seen_at)
+                    (
+                        self.crawl_id,
+                        r.source,
+                        to_sql(r.url),
+                        sql_text(r.reason),
+                        raw_text(r.raw),
+                        seen_at,
+                    )
                     for r in rejects
                 ],
             )

@@ -23,7 +23,7 @@ def problems(item: JobPosting) -> list[str]:
         value = getattr(item, name)
         if not isinstance(value, str) or not value.strip():
             reasons.append(f"missing {name}")
-    for name in ("title", "company", "location_raw"):
+    for name in ("title", "company", "location_raw", "description_html"):
         value = getattr(item, name)
         if value is not None and not isinstance(value, str):
             reasons.append(f"{name} is {type(value).__name__}, not text")
@@ -47,7 +47,9 @@ class ValidatePipeline:
         reasons = problems(item)
         if reasons:
             self.stats.inc_value("jobcrawl/invalid")
-            return Reject(item.source, item.url or item.apply_url, "; ".join(reasons), asdict(item))
+            # url/apply_url may be the very problem (not text): the reject keeps text only.
+            url = next((u for u in (item.url, item.apply_url) if isinstance(u, str) and u), None)
+            return Reject(item.source, url, "; ".join(reasons), asdict(item))
         for name in REPORTED:
             if not getattr(item, name):
                 self.stats.inc_value(f"jobcrawl/missing/{name}")

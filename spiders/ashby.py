@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from crawler.boards import Company, derive_company_name
 from crawler.items import JobPosting
+from crawler.jsonapi import record_id
 from crawler.platform import PlatformSpider
 
 
@@ -77,7 +78,7 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
         "compensation_summary": compensation.get("compensationTierSummary"),
     }
     return JobPosting(
-        source_id=f"{name}/{record['id']}",
+        source_id=f"{name}/{record_id(record)}",
         url=record.get("jobUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("title"),

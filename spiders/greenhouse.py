@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from crawler.boards import Company, derive_company_name
 from crawler.items import JobPosting
+from crawler.jsonapi import record_id
 from crawler.platform import PlatformSpider
 
 
@@ -40,7 +41,7 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         "language": record.get("language"),
     }
     return JobPosting(
-        source_id=f"{token}/{record['id']}",
+        source_id=f"{token}/{record_id(record)}",
         url=record.get("absolute_url"),
         title=record.get("title"),
         # A name configured in the board list wins over the one the board publishes.

@@ -18,6 +18,7 @@ import scrapy
 
 from crawler.boards import Company, derive_company_name
 from crawler.items import JobPosting
+from crawler.jsonapi import record_id
 from crawler.platform import PlatformSpider
 
 HOSTS = {"global": "api.lever.co", "eu": "api.eu.lever.co"}
@@ -109,7 +110,7 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     }
     return JobPosting(
         # Lever ids are per site (the samples README keys postings by (site, id)).
-        source_id=f"{slug}/{record['id']}",
+        source_id=f"{slug}/{record_id(record)}",
         url=record.get("hostedUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("text"),
