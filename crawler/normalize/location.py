@@ -76,6 +76,9 @@ _REGION_WORDS = {
     "Middle East": ("mena", "middle east"), "Africa": ("africa",),
     "APAC": ("apac", "apj", "asia"), "Asia": ("asia",), "Oceania": ("oceania",),
 }  # fmt: skip
+_ANY_REGION_WORD = re.compile(
+    "|".join(re.escape(word) for words in _REGION_WORDS.values() for word in words)
+)
 _ANYWHERE_RE = re.compile(f"(?i:{_ANYWHERE})")
 
 # Abbreviations and groupings a posting uses for countries. Upper-case forms match only
@@ -377,11 +380,13 @@ def regions_in(text: str) -> set[str]:
     if not text:
         return set()
     low = folded(text)
-    regions = {
-        name
-        for name, regex in _REGION_RES.items()
-        if any(word in low for word in _REGION_WORDS[name]) and regex.search(text)
-    }
+    regions = set()
+    if _ANY_REGION_WORD.search(low):  # most location fields, titles and sentences: no
+        regions = {
+            name
+            for name, regex in _REGION_RES.items()
+            if any(word in low for word in _REGION_WORDS[name]) and regex.search(text)
+        }
     return regions | flag_countries(text)[1]
 
 
