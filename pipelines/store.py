@@ -148,7 +148,7 @@ class Store:
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             existing = self._existing(rows)
-            new, changed, same = [], [], []
+            new, changed, same, kept = [], [], [], []
             for row in rows:
                 row["last_seen_at"] = row.get("scraped_at") or seen_at
                 row["last_crawl_id"] = self.crawl_id
@@ -156,6 +156,10 @@ class Store:
                 if old is None:
                     row["first_seen_at"] = row["last_seen_at"]
                     new.append(row)
+                elif not self.lifecycle_evidence and old["last_spider"] != self.spider_name:
+                    # An archived copy never overwrites (nor marks as seen) a posting that a
+                    # live crawl of its board stored: the live row is newer and richer.
+                    kept.append(row)
                 elif old["content_hash"] != row["content_hash"]:
                     changed.append(row)
                 else:
@@ -207,7 +211,7 @@ class Store:
                 if existing[(r["source"], r["source_id"])]["match_key"] != r["match_key"]
             ]
             counts["grouped"] = self.groups.assign(self._ids(new) + rekeyed)
-            counts.update(new=len(new), updated=len(changed), unchanged=len(same))
+            counts.update(new=len(new), updated=len(changed), unchanged=len(same) + len(kept))
             self.conn.execute(
                 "UPDATE crawls SET items_new = items_new + ?, items_updated = items_updated + ?,"
                 " items_unchanged = items_unchanged + ?, items_rejected = items_rejected + ?,"
@@ -243,7 +247,7 @@ class Store:
         return len(ids)
 
     def _existing(self, rows: list[dict]) -> dict[tuple[str, str], dict[str, Any]]:
-        """(source, source_id) -> {id, content_hash, match_key} of the stored postings."""
+        """(source, source_id) -> {id, content_hash, match_key, last_spider} of stored postings."""
         found: dict[tuple[str, str], dict[str, Any]] = {}
         by_source: dict[str, list[str]] = {}
         for row in rows:
@@ -252,12 +256,16 @@ class Store:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for sid, job_id, digest, key in self.conn.execute(
-                    f"SELECT source_id, id, content_hash, match_key FROM jobs WHERE source = ?"
-                    f" AND source_id IN ({marks})",
+                for sid, job_id, digest, key, spider in self.conn.execute(
+                    "SELECT source_id, id, content_hash, match_key,"
+                    " (SELECT spider FROM crawls WHERE crawls.id = jobs.last_crawl_id)"
+                    f" FROM jobs WHERE source = ? AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
-                    found[(source, sid)] = {"id": job_id, "content_hash": digest, "match_key": key}
+                    found[(source, sid)] = {
+                        "id": job_id, "content_hash": digest, "match_key": key,
+                        "last_spider": spider,
+                    }  # fmt: skip
         return found
 
     def _stored_rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -206,3 +206,19 @@ def test_board_links_give_the_ids_the_board_spiders_use(url, expected):
 def test_macroman_repair_leaves_correct_utf8_alone():
     assert repair_macroman("Zürich – 🌎 café") == "Zürich – 🌎 café"
     assert repair_macroman("\uf8ffüåé Portugal ‚Ä¢ x") == "🌎 Portugal • x"
+
+
+def test_an_archived_copy_never_overwrites_the_live_posting(crawl):
+    live = crawl("remotewlb")
+    assert live.returncode == 0, live.output
+    slug = "senior-automation-qa-engineer-140084"
+    before = live.rows("SELECT * FROM jobs WHERE source = 'remotewlb' AND source_id = ?", slug)[0]
+    archived = crawl("archive", args=["-a", f"path={ARCHIVE}"])
+    assert archived.returncode == 0, archived.output
+    after = archived.rows("SELECT * FROM jobs WHERE source = 'remotewlb' AND source_id = ?", slug)
+    assert len(after) == 1
+    # RemoteWLB's own mirror says company "None": the live page's name stays.
+    assert after[0]["company"] == before["company"] and before["company"]
+    assert after[0]["content_hash"] == before["content_hash"]
+    assert after[0]["last_crawl_id"] == before["last_crawl_id"]
+    assert archived.scalar("SELECT COUNT(*) FROM job_versions") == 0
