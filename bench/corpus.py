@@ -351,7 +351,7 @@ def _slug(title: str, n: int) -> str:
 
 
 def write_sitemap_board(
-    root: Path, pages: int, seed: int, variant: Variant = FIRST
+    root: Path, pages: int, seed: int, variant: Variant = FIRST, shard_size: int = SHARD_SIZE
 ) -> ShapeManifest:
     """``pages`` JobPosting pages of RemoteWLB's layout: an index of monthly shards.
 
@@ -378,7 +378,7 @@ def write_sitemap_board(
         lastmod = f"2026-{month % 12 + 1:02d}-{n % 28 + 1:02d}T06:00:00+00:00"
         fate = variant.fate(seed, "remotewlb", n)
         slug = _slug(posting["title"], n)
-        if n % SHARD_SIZE == 0:
+        if n % shard_size == 0:
             shards.append([])
         if fate == "gone":
             manifest.gone += 1

@@ -24,6 +24,7 @@ import json
 import mimetypes
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -55,6 +56,12 @@ class ReplayServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+    def handle_error(self, request, client_address):
+        # A client hanging up (a download timeout, a crawl that ends) is not a server error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def count(self, path: str) -> int:
         """How many times ``/HOST/PATH[?QUERY]`` was requested."""
