@@ -119,7 +119,10 @@ class Bench:
         if pipelines == "bare":
             settings["ITEM_PIPELINES"] = {}
         elif pipelines == "tutorial":
-            settings["ITEM_PIPELINES"] = {"bench.tutorial.TutorialPipeline": 300}
+            settings["ITEM_PIPELINES"] = {
+                "pipelines.validate.ValidatePipeline": 100,
+                "bench.tutorial.TutorialPipeline": 300,
+            }
         spec = {
             "settings": settings,
             "crawls": [{"spider": m.spider, "args": m.spider_args(limit)} for m in manifests],
