@@ -64,7 +64,7 @@ _PHRASES = [
     "commuting distance of Tokyo", "anywhere in Europe", "a US-based role", "Remote - AMER",
     "NAMER", "LatAm", "the Americas", "South America", "EU only", "E.U.", "European Union",
     "EMEA", "MENA", "the Middle East", "Africa", "APJ", "Asia-Pacific", "APAC", "Asia",
-    "Oceania", "world wide",
+    "Oceania", "world wide", "a U.S.-based position", "an x.y.z-based, remote role",
 ]  # fmt: skip
 
 

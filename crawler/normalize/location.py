@@ -445,11 +445,17 @@ def _statement_starts(text: str) -> list[int] | None:
     if "location" in lowered(text):
         found.update(line_starts(text))
     for at in starts:
-        if text.startswith("-", at):  # "US-based": the match starts inside the word before
+        if text.startswith("-", at):
+            # "US-based", "U.S.-based": the match starts at a word boundary in the run of
+            # word characters and dots before the hyphen: its start, or next to a dot.
             begin = at
             while begin and (text[begin - 1].isalnum() or text[begin - 1] in "_."):
                 begin -= 1
-            found.update(range(begin, at))
+            found.add(begin)
+            dot = text.find(".", begin, at)
+            while dot >= 0:
+                found.update((dot, dot + 1))
+                dot = text.find(".", dot + 1, at)
     return sorted(found)
 
 
