@@ -192,7 +192,10 @@ def _every_sentence(text: str):
 
 
 def test_pay_sentences_with_digits_keep_the_sentence_before_them(texts):
-    for text in texts:
+    rng = random.Random(7)
+    alphabet = ["a", "B", "1", ".", " ", "\n", "\n", "\t", "\u2028", "\r", "(", "x"]
+    samples = texts + ["".join(rng.choices(alphabet, k=rng.randint(0, 30))) for _ in range(20000)]
+    for text in samples:
         expected, previous = [], ""
         for offset, sentence in _every_sentence(text):
             if re.search(r"\d", sentence):

@@ -283,26 +283,26 @@ def _sentences(text: str):
     """(offset, sentence, previous sentence) for every sentence that holds a digit: lines,
     then sentences within long lines; blank pieces are not sentences.
 
-    A line without a digit is split only when its last sentence is needed as the
-    previous one (most lines of a description hold no figure).
+    Only the lines that hold a digit are split, found from one digit to the next (most
+    lines of a description hold no figure); of the lines between, only the last non-blank
+    one is split, for the sentence before the next figure.
     """
     previous = ""
-    unsplit = None  # the last line without a digit, when it comes after ``previous``
-    offset = 0
-    for line in text.split("\n"):
-        if not _DIGIT.search(line):
-            if line.strip():
-                unsplit = line
-        else:
-            if unsplit is not None:
-                previous = [piece for _, piece in _line_sentences(unsplit) if piece.strip()][-1]
-                unsplit = None
-            for start, sentence in _line_sentences(line):
-                if sentence.strip():
-                    if _DIGIT.search(sentence):
-                        yield offset + start, sentence, previous
-                    previous = sentence
-        offset += len(line) + 1
+    pos = 0  # start of the first line not read yet
+    while (digit := _DIGIT.search(text, pos)) is not None:
+        start = text.rfind("\n", 0, digit.start()) + 1
+        end = text.find("\n", digit.start())
+        end = len(text) if end < 0 else end
+        between = text[pos : max(pos, start - 1)].rstrip()  # the lines without a digit
+        if between:  # the last non-blank one, whole (the newline before ``start`` ends it)
+            last = text[pos + between.rfind("\n") + 1 : text.find("\n", pos + len(between))]
+            previous = [piece for _, piece in _line_sentences(last) if piece.strip()][-1]
+        for offset, sentence in _line_sentences(text[start:end]):
+            if sentence.strip():
+                if _DIGIT.search(sentence):
+                    yield start + offset, sentence, previous
+                previous = sentence
+        pos = end + 1
 
 
 def _atoms(sentence: str) -> list[_re.Match]:
