@@ -85,6 +85,9 @@ def to_sql(value: Any) -> Any:
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, str):
         return sql_text(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        # SQLite integers are 64-bit; a raw value beyond that (a junk epoch) is kept as text.
+        return str(value)
     return value
 
 

@@ -96,3 +96,11 @@ def test_opening_an_older_database_upgrades_it(tmp_path):
     assert "salary_year_min" in db["jobs"].columns_dict
     assert next(db["jobs"].rows)["title"] == "Old"
     db.close()
+
+
+def test_a_raw_integer_beyond_sqlite_range_is_kept_as_text(tmp_path):
+    store = Store(tmp_path / "jobs.db", "board")
+    store.write_batch([posting(1, posted_raw=2**63)], [])  # hypothesis found such an epoch
+    (row,) = store.db["jobs"].rows
+    assert row["posted_raw"] == str(2**63)
+    store.close()
