@@ -160,10 +160,13 @@ def damaged(draw, board: str, base: list[dict], max_huge: int) -> tuple[Any, boo
                 key = draw(st.sampled_from(sorted(target)))
             target[key] = value
     ident = IDENTITY.get(board)
+    value = record.get(ident) if ident is not None else None
+    # Mind 0 == False and 1 == True: an integer id 0 or 1 is an id, a boolean is not.
     lost = ident is not None and (
         ident not in record
-        or not isinstance(record[ident], str | int)
-        or record[ident] in ("", True, False)
+        or isinstance(value, bool)
+        or not isinstance(value, str | int)
+        or (isinstance(value, str) and not value.strip())
     )
     return record, lost
 
