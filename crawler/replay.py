@@ -38,6 +38,9 @@ _TYPES = {".json": "application/json", ".xml": "application/xml", ".html": "text
 class ReplayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog. socketserver's default of 5 overflows when a crawl opens
+    # connections in bursts: the kernel drops the SYN and the client retries a second later.
+    request_queue_size = 128
 
     def __init__(self, root: Path, port: int = 0):
         self.root = Path(root).resolve()
