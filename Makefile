@@ -48,7 +48,7 @@ accuracy: $(STAMP)
 	$(BIN)/python -m crawler.accuracy $(ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench $(ARGS)
+	$(BIN)/python -m crawler.bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.corpus import derived_records
+from crawler.bench.corpus import derived_records
 from crawler.normalize.text import html_to_text, sanitize_html
 from tests.conftest import MIRROR
 from tests.faultkit import Harness

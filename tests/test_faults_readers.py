@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.corpus import derived_records
+from crawler.bench.corpus import derived_records
 from crawler.schema import open_db
 from tests.conftest import MIRROR, ROOT
 

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.corpus import derived_records
+from crawler.bench.corpus import derived_records
 from crawler.normalize.text import fix_mojibake
 from tests.conftest import MIRROR
 from tests.faultkit import Harness, jsonld_template

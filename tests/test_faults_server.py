@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.corpus import derived_records, write_sitemap_board
+from crawler.bench.corpus import derived_records, write_sitemap_board
 from tests.conftest import MIRROR
 
 LEVER = "api.lever.co/v0/postings"

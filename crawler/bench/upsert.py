@@ -1,6 +1,6 @@
 """Upsert cost per item as the database grows: ``Store.write_batch`` on prebuilt databases.
 
-Items are real derived postings (``bench.corpus``) taken through the pure mapper,
+Items are real derived postings (``crawler.bench.corpus``) taken through the pure mapper,
 validate, clean and normalise functions, so rows have real sizes. At each level
 (e.g. 0, 100k and 1M rows already stored) the same measurement runs:
 
@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.corpus import JSON_SHAPES, derived_records
+from crawler.bench.corpus import JSON_SHAPES, derived_records
 from crawler.items import JobPosting
 from pipelines.clean import clean_item
 from pipelines.normalize import normalize_item

@@ -1,6 +1,6 @@
 """Run several spiders in one Scrapy process and report wall time, stats and peak RSS.
 
-``python -m bench.crawl SPEC.json OUT.json`` where SPEC is::
+``python -m crawler.bench.crawl SPEC.json OUT.json`` where SPEC is::
 
     {"settings": {"ITEM_PIPELINES": {}, ...},
      "crawls": [{"spider": "lever", "args": {"companies": "a,b"}}, ...]}

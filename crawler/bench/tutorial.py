@@ -1,6 +1,6 @@
 """The "tutorial" baseline: jobcrawl's own cleaning and normalising, done the naive way.
 
-Bench only (``ITEM_PIPELINES = {validate: 100, "bench.tutorial.TutorialPipeline": 300}``).
+Bench only (``ITEM_PIPELINES = {validate: 100, "crawler.bench.tutorial.TutorialPipeline": 300}``).
 Same work as the full pipeline, so the comparison measures *how* it is done:
 
 * every text value goes through ``ftfy.fix_text`` (no cheap check for whether it needs it);

@@ -2,7 +2,7 @@
 
 RemoteOK's API has one page, so the bench serves many (``remoteok.com/api?page=K``)
 and this subclass asks for them; its mapper and every other behaviour are
-RemoteOK's own. Loaded only when ``bench.spiders`` is in ``SPIDER_MODULES``
+RemoteOK's own. Loaded only when ``crawler.bench.spiders`` is in ``SPIDER_MODULES``
 (the bench and the fault suite add it), so ``scrapy list`` never shows it.
 """
 

@@ -1,22 +1,22 @@
-"""``make bench`` / ``python -m bench``: jobcrawl measured side by side on one scaled corpus.
+"""``make bench`` (``python -m crawler.bench``): jobcrawl measured side by side on one corpus.
 
 One run, in this order, against a replay server on 127.0.0.1 (no network):
 
-1. write the corpus (``bench.corpus``): ``--postings`` JSON-API postings split over
+1. write the corpus (``crawler.bench.corpus``): ``--postings`` JSON-API postings split over
    RemoteOK/Lever/Greenhouse shapes, 50-300 per response, and ``--sitemap-pages``
    JSON-LD job pages behind a sitemap index (RemoteWLB's layout);
 2. per shape, the same spiders with ``ITEM_PIPELINES={}`` ("bare Scrapy") and with
    the full pipeline into a fresh database: items/s and their ratio (target >= 0.8);
 3. on the first ``--tutorial-responses`` responses of each JSON board: the full
-   pipeline and the "tutorial" baseline (``bench.tutorial``): ratio (target >= 10);
+   pipeline and the "tutorial" baseline (``crawler.bench.tutorial``): ratio (target >= 10);
 4. the corpus rewritten with 5% of postings changed and 2% gone, and crawled again
    into the same database: requests against the first crawl (target <= 1/10 for the
    sitemap board) and rows written;
-5. ``Store.write_batch`` cost per item at ``--upsert-levels`` rows (``bench.upsert``).
+5. ``Store.write_batch`` cost per item at ``--upsert-levels`` rows (``crawler.bench.upsert``).
 
 Peak RSS is the crawl process's own (``ru_maxrss``); the JSON-API full crawl is the
 one the 300 MB target is about. Crawls run in a child process each
-(``bench.crawl``), several spiders in one reactor as a crawl-all would. Everything
+(``crawler.bench.crawl``), several spiders in one reactor as a crawl-all would. Everything
 lands under ``--out`` (default ``data/bench/``, git-ignored): ``corpus/``,
 ``logs/``, the databases, ``bench-<time>.json`` and ``latest.json``. Figures only:
 nothing here passes or fails, targets are printed beside the figures.
@@ -34,11 +34,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import upsert
-from bench.corpus import FIRST, JSON_SHAPES, RECRAWL, ShapeManifest, write_corpus
+from crawler.bench import upsert
+from crawler.bench.corpus import FIRST, JSON_SHAPES, RECRAWL, ShapeManifest, write_corpus
 from crawler.replay import ReplayServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300}
 
 # Our own replay server: no politeness delays (they would measure the sleep, not the code).
@@ -48,12 +48,12 @@ LOCAL = {
     "CRAWL_DELAY_ENABLED": False,
     "RETRY_BACKOFF_BASE": 0,
     "LOG_LEVEL": "INFO",
-    "SPIDER_MODULES": ["spiders", "bench.spiders"],
+    "SPIDER_MODULES": ["spiders", "crawler.bench.spiders"],
 }
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m crawler.bench", description=__doc__.splitlines()[0])
     p.add_argument(
         "--postings",
         type=int,
@@ -133,7 +133,7 @@ class Bench:
         elif pipelines == "tutorial":
             settings["ITEM_PIPELINES"] = {
                 "pipelines.validate.ValidatePipeline": 100,
-                "bench.tutorial.TutorialPipeline": 300,
+                "crawler.bench.tutorial.TutorialPipeline": 300,
             }
         spec = {
             "settings": settings,
@@ -142,7 +142,7 @@ class Bench:
         spec_path, out_path = self.logs / f"{label}.spec.json", self.logs / f"{label}.out.json"
         spec_path.write_text(json.dumps(spec, indent=1))
         proc = subprocess.run(
-            [sys.executable, "-m", "bench.crawl", str(spec_path), str(out_path)],
+            [sys.executable, "-m", "crawler.bench.crawl", str(spec_path), str(out_path)],
             cwd=ROOT,
             capture_output=True,
             text=True,

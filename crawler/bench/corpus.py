@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIRROR = ROOT / "tests" / "fixtures" / "mirror"
 JSON_SHAPES = ("remoteok", "lever", "greenhouse")
 MIN_PAGE, MAX_PAGE = 50, 300
