@@ -12,7 +12,9 @@ One run, in this order, against a replay server on 127.0.0.1 (no network):
 4. the corpus rewritten with 5% of postings changed and 2% gone, and crawled again
    into the same database: requests against the first crawl (target <= 1/10 for the
    sitemap board) and rows written;
-5. ``Store.write_batch`` cost per item at ``--upsert-levels`` rows (``crawler.bench.upsert``).
+5. ``Store.write_batch`` cost per item at ``--upsert-levels`` rows (``crawler.bench.upsert``);
+6. where an item's time goes: each stage's pure function, steady state, on
+   ``--stage-items`` postings per JSON board (``crawler.bench.stages``).
 
 Peak RSS is the crawl process's own (``ru_maxrss``); the JSON-API full crawl is the
 one the 300 MB target is about. Crawls run in a child process each
@@ -34,7 +36,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.bench import upsert
+from crawler.bench import stages, upsert
 from crawler.bench.corpus import FIRST, JSON_SHAPES, RECRAWL, ShapeManifest, write_corpus
 from crawler.replay import ReplayServer
 
@@ -79,6 +81,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=2,
         help="CONCURRENT_REQUESTS_PER_DOMAIN (the project's 2: more only queues responses"
         " behind the pipeline, and 8 starved downloads into timeouts)",
+    )
+    p.add_argument(
+        "--stage-items", type=int, default=1000, help="postings per board for the stage costs"
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
@@ -216,6 +221,8 @@ class Bench:
         if levels:
             log(f"bench: Store.write_batch at {', '.join(f'{n:,}' for n in levels)} rows")
             upserts = upsert.run(self.fresh_db("upsert.db"), levels, log=log)
+        log(f"bench: stage costs on {args.stage_items:,} postings per JSON board")
+        stage_costs = stages.run(args.stage_items, log=log) if args.stage_items else {}
         return {
             "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": machine(),
@@ -230,6 +237,7 @@ class Bench:
             },
             "runs": runs,
             "upsert": upserts,
+            "stages": stage_costs,
             "summary": summary(runs, upserts),
             "targets": TARGETS,
         }
@@ -351,6 +359,12 @@ def table(report: dict) -> str:
                 f"{'at ' + format(u['rows_before'], ',') + ' rows':<26}{u['new_us']:>9.0f}"
                 f"{u['unchanged_us']:>11.0f}{u['updated_us']:>9.0f}"
             )
+    costs = report.get("stages") or {}
+    if costs:
+        names = list(next(iter(costs.values())))
+        lines += ["", f"{'stage, us per item':<26}" + "".join(f"{n:>10}" for n in names)]
+        for shape, row in costs.items():
+            lines.append(f"{shape:<26}" + "".join(f"{row[n]:>10,.0f}" for n in names))
     return "\n".join(lines)
 
 

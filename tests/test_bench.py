@@ -1,0 +1,59 @@
+"""``make bench`` end to end on a tiny corpus: it runs, prints every ratio and loses nothing.
+
+Figures are not asserted (timings belong to the bench, not to tests): only that each
+measured run saw the whole corpus, that the recrawl found the changes, and that the
+table and ``latest.json`` carry every figure the issue asks for.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
+    out = tmp_path / "bench"
+    args = ["--postings", "150", "--sitemap-pages", "30", "--tutorial-responses", "1"]
+    args += ["--upsert-levels", "", "--stage-items", "5", "--out", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.bench", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout
+    for line in (
+        "JSON-API: full / bare items/s",
+        "sitemap JSON-LD: full / bare items/s",
+        "full / tutorial items/s",
+        "sitemap recrawl / first crawl requests",
+        "peak RSS, JSON-API full crawl (MB)",
+        "stage, us per item",
+    ):
+        assert line in table
+    assert "NOTE:" not in table  # no run lost postings
+
+    report = json.loads((out / "latest.json").read_text())
+    assert "full / tutorial items/s" in (out / "latest.txt").read_text()
+    runs, corpus = report["runs"], report["corpus"]
+    json_postings = sum(v["postings"] for k, v in corpus.items() if k != "remotewlb")
+    assert json_postings == 150
+    assert runs["json_bare"]["items"] == runs["json_full"]["items"] == 150
+    assert runs["json_full"]["new"] == 150 and runs["json_full"]["errors"] == 0
+    assert runs["sitemap_full"]["new"] == corpus["remotewlb"]["postings"] == 30
+    # The recrawl stores exactly the changed postings as updates, the rest as unchanged.
+    changed = sum(v["changed"] for k, v in report["recrawl_corpus"].items() if k != "remotewlb")
+    assert runs["json_recrawl"]["updated"] == changed > 0
+    # A sitemap recrawl fetches only what lastmod says changed.
+    assert runs["sitemap_recrawl"]["requests"] < runs["sitemap_full"]["requests"]
+    summary = report["summary"]
+    for key in ("json_full_vs_bare", "full_vs_tutorial", "sitemap_recrawl_requests"):
+        assert isinstance(summary[key], float) and summary[key] > 0
+    assert set(report["stages"]) == {"remoteok", "lever", "greenhouse", "all"}
+    assert report["machine"]["cpus"] >= 1
