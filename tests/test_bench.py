@@ -32,6 +32,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         "JSON-API: full / bare items/s",
         "sitemap JSON-LD: full / bare items/s",
         "full / tutorial items/s",
+        "JSON-API, polite settings: full / bare",
         "sitemap recrawl / first crawl requests",
         "peak RSS, JSON-API full crawl (MB)",
         "stage, us per item",
@@ -46,6 +47,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     assert json_postings == 150
     assert runs["json_bare"]["items"] == runs["json_full"]["items"] == 150
     assert runs["json_full"]["new"] == 150 and runs["json_full"]["errors"] == 0
+    assert runs["json_bare_polite"]["items"] == runs["json_full_polite"]["new"] == 150
     assert runs["sitemap_full"]["new"] == corpus["remotewlb"]["postings"] == 30
     # The recrawl stores exactly the changed postings as updates, the rest as unchanged.
     changed = sum(v["changed"] for k, v in report["recrawl_corpus"].items() if k != "remotewlb")
