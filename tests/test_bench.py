@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     out = tmp_path / "bench"
-    args = ["--postings", "150", "--sitemap-pages", "30", "--tutorial-responses", "1"]
+    args = ["--postings", "600", "--sitemap-pages", "30", "--tutorial-responses", "1"]
     args += ["--upsert-levels", "", "--stage-items", "5", "--out", str(out)]
     proc = subprocess.run(
         [sys.executable, "-m", "crawler.bench", *args],
@@ -44,14 +44,20 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     assert "full / tutorial items/s" in (out / "latest.txt").read_text()
     runs, corpus = report["runs"], report["corpus"]
     json_postings = sum(v["postings"] for k, v in corpus.items() if k != "remotewlb")
-    assert json_postings == 150
-    assert runs["json_bare"]["items"] == runs["json_full"]["items"] == 150
-    assert runs["json_full"]["new"] == 150 and runs["json_full"]["errors"] == 0
-    assert runs["json_bare_polite"]["items"] == runs["json_full_polite"]["new"] == 150
+    assert json_postings == 600
+    assert runs["json_bare"]["items"] == runs["json_full"]["items"] == 600
+    assert runs["json_full"]["new"] == 600 and runs["json_full"]["errors"] == 0
+    assert runs["json_bare_polite"]["items"] == runs["json_full_polite"]["new"] == 600
     assert runs["sitemap_full"]["new"] == corpus["remotewlb"]["postings"] == 30
     # The recrawl stores exactly the changed postings as updates, the rest as unchanged.
     changed = sum(v["changed"] for k, v in report["recrawl_corpus"].items() if k != "remotewlb")
     assert runs["json_recrawl"]["updated"] == changed > 0
+    # Postings gone from a complete listing (a Lever or Greenhouse company) are missed once,
+    # not yet closed (that takes LIFECYCLE_MISSES_TO_CLOSE = 2 healthy listings); RemoteOK's
+    # window closes only by age, so no more than its own gone postings can close.
+    gone = {k: v["gone"] for k, v in report["recrawl_corpus"].items()}
+    assert runs["json_recrawl"]["missed"] == gone["lever"] + gone["greenhouse"] > 0
+    assert runs["json_recrawl"]["closed"] <= gone["remoteok"]
     # A sitemap recrawl fetches only what lastmod says changed.
     assert runs["sitemap_recrawl"]["requests"] < runs["sitemap_full"]["requests"]
     summary = report["summary"]

@@ -34,9 +34,11 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -158,6 +160,8 @@ class Bench:
             "settings": settings,
             "crawls": [{"spider": m.spider, "args": m.spider_args(limit)} for m in manifests],
         }
+        stored = pipelines == "full"
+        before = self.last_crawl_id(db) if stored else 0
         spec_path, out_path = self.logs / f"{label}.spec.json", self.logs / f"{label}.out.json"
         spec_path.write_text(json.dumps(spec, indent=1))
         proc = subprocess.run(
@@ -184,16 +188,35 @@ class Bench:
         }
         for key in ("new", "updated", "unchanged", "rejected"):
             figures[key] = sum(s.get(f"jobcrawl/stored/{key}", 0) for s in stats)
-        figures["closed"] = sum(
-            v for s in stats for k, v in s.items() if k.startswith("jobcrawl/closed") and
-            isinstance(v, int)
-        )  # fmt: skip
+        figures["closed"], figures["missed"] = self.lifecycle(db, before) if stored else (0, 0)
         log(
             f"  {label}: {items:,} items in {figures['seconds']:.1f} s = "
             f"{figures['items_per_s']:,.0f} items/s, {figures['requests']:,} requests, "
             f"peak RSS {figures['peak_rss_mb']:.0f} MB"
         )
         return figures
+
+    @staticmethod
+    def last_crawl_id(db: Path) -> int:
+        if not db.exists():
+            return 0
+        with closing(sqlite3.connect(db)) as conn:
+            return conn.execute("SELECT COALESCE(MAX(id), 0) FROM crawls").fetchone()[0]
+
+    @staticmethod
+    def lifecycle(db: Path, before: int) -> tuple[int, int]:
+        """Postings the crawls after ``before`` closed, and open postings that are missing
+        from a healthy complete listing (closed after ``LIFECYCLE_MISSES_TO_CLOSE`` such)."""
+        with closing(sqlite3.connect(db)) as conn:
+            closed = conn.execute(
+                "SELECT COALESCE(SUM(items_closed), 0) FROM crawls WHERE id > ?", (before,)
+            ).fetchone()[0]
+            missed = conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'open' AND missed_listings > 0"
+                " AND source IN (SELECT spider FROM crawls WHERE id > ?)",
+                (before,),
+            ).fetchone()[0]
+        return closed, missed
 
     def run(self) -> dict:
         args = self.args
@@ -333,13 +356,13 @@ def table(report: dict) -> str:
                                for k, v in report["corpus"].items()),
         "",
         f"{'run':<18}{'items':>9}{'seconds':>9}{'items/s':>9}{'requests':>10}{'RSS MB':>8}"
-        f"{'new':>8}{'updated':>8}{'unchanged':>10}",
+        f"{'new':>8}{'updated':>8}{'unchanged':>10}{'closed':>8}{'missed':>8}",
     ]  # fmt: skip
     for r in runs.values():
         lines.append(
             f"{r['label']:<18}{r['items']:>9,}{r['seconds']:>9.1f}{r['items_per_s']:>9,.0f}"
             f"{r['requests']:>10,}{r['peak_rss_mb']:>8.0f}{r['new']:>8,}{r['updated']:>8,}"
-            f"{r['unchanged']:>10,}"
+            f"{r['unchanged']:>10,}{r['closed']:>8,}{r.get('missed', 0):>8,}"
         )
     t = report["targets"]
 
