@@ -10,6 +10,7 @@ from crawler.normalize.text import (
     normalize_tags,
     sanitize_html,
 )
+from pipelines.counts import CountingPipeline
 
 LINE_FIELDS = ("title", "company", "department", "location_raw", "employment_type_raw")
 
@@ -28,16 +29,9 @@ def clean_item(item: JobPosting) -> JobPosting:
     return item
 
 
-class CleanTextPipeline:
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
+class CleanTextPipeline(CountingPipeline):
     def process_item(self, item):
         if isinstance(item, JobPosting):
             clean_item(item)
-            self.stats.inc_value("jobcrawl/cleaned")
+            self.counts["jobcrawl/cleaned"] += 1
         return item

@@ -21,6 +21,7 @@ from typing import Any
 
 from crawler.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
 from crawler.items import JobPosting
+from pipelines.counts import CountingPipeline
 
 
 def filled_fields(item: JobPosting) -> list[str]:
@@ -38,21 +39,19 @@ def has_value(value: Any) -> bool:
     return True
 
 
-class FillRatePipeline:
+class FillRatePipeline(CountingPipeline):
     prefix = FILL_PREFIX
 
     def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        super().__init__(stats)
+        self.keys = {name: self.prefix + name for name in FILL_FIELDS}
 
     def process_item(self, item):
         if isinstance(item, JobPosting):
-            self.stats.inc_value(self.prefix + ITEMS)
+            counts, keys = self.counts, self.keys
+            counts[self.prefix + ITEMS] += 1
             for name in filled_fields(item):
-                self.stats.inc_value(self.prefix + name)
+                counts[keys[name]] += 1
         return item
 
 

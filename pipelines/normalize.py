@@ -28,6 +28,7 @@ from crawler.normalize.remote import decide_remote
 from crawler.normalize.salary import Salary, TextSalary, check_salary, salary_from_text
 from crawler.normalize.seniority import experience_years_min, seniority
 from crawler.normalize.text import normalize_tags
+from pipelines.counts import CountingPipeline
 
 logger = logging.getLogger(__name__)
 
@@ -126,22 +127,15 @@ def normalize_item(item: JobPosting, now: datetime) -> list[str]:
     return notes
 
 
-class NormalizePipeline:
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
+class NormalizePipeline(CountingPipeline):
     def process_item(self, item):
         if not isinstance(item, JobPosting):
             return item
         now = parse_datetime(item.scraped_at) or datetime.now(UTC)
         for note in normalize_item(item, now):
-            self.stats.inc_value("jobcrawl/normalize_nulled")
+            self.counts["jobcrawl/normalize_nulled"] += 1
             logger.info("%s %s: %s", item.source, item.source_id, note)
         for name in ("remote", "employment_type", "salary_source", "posted_at"):
             if getattr(item, name):
-                self.stats.inc_value(f"jobcrawl/normalized/{name}")
+                self.counts[f"jobcrawl/normalized/{name}"] += 1
         return item

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from crawler.items import JobPosting, Reject
+from pipelines.counts import CountingPipeline
 
 REQUIRED = ("source", "source_id", "url")
 REPORTED = ("title", "company", "posted_raw", "description_html", "location_raw", "salary_raw")
@@ -33,24 +34,17 @@ def problems(item: JobPosting) -> list[str]:
     return reasons
 
 
-class ValidatePipeline:
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
+class ValidatePipeline(CountingPipeline):
     def process_item(self, item):
         if not isinstance(item, JobPosting):
             return item
         reasons = problems(item)
         if reasons:
-            self.stats.inc_value("jobcrawl/invalid")
+            self.counts["jobcrawl/invalid"] += 1
             # url/apply_url may be the very problem (not text): the reject keeps text only.
             url = next((u for u in (item.url, item.apply_url) if isinstance(u, str) and u), None)
             return Reject(item.source, url, "; ".join(reasons), asdict(item))
         for name in REPORTED:
             if not getattr(item, name):
-                self.stats.inc_value(f"jobcrawl/missing/{name}")
+                self.counts[f"jobcrawl/missing/{name}"] += 1
         return item
