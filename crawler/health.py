@@ -35,6 +35,13 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
 ``rejects``
     records written to ``rejects`` exceed ``HEALTH_MAX_REJECT_FRACTION`` (0.1)
     of all records.
+``unreadable``
+    a listing answered but could not be read (a JSON API answer that is not
+    JSON: an HTML error page, an empty or truncated body; a sitemap that is
+    empty, cut short or not XML), or a sitemap could not be fetched. Any one is
+    enough: a listing hides every posting in it, so one lost listing among
+    hundreds of healthy pages stays under the ``http_errors`` and ``rejects``
+    fractions and would otherwise pass unnoticed.
 
 Fill rates come from the stats ``pipelines/fillrates.py`` counts: ``jobcrawl/given/*``
 on the postings as spiders hand them over, ``jobcrawl/fill/*`` on the postings
@@ -73,6 +80,12 @@ ITEMS = "_items"  # the count of postings, under each prefix
 FILL_ITEMS = FILL_PREFIX + ITEMS
 GIVEN_ITEMS = GIVEN_PREFIX + ITEMS
 GIVEN = "given:"  # key prefix of the as-given rates in ``fill_rates``
+# Crawl stats counting listings that answered but could not be read, or could not be fetched.
+UNREADABLE = {
+    "jobcrawl/bad_json": "listing answers not JSON",
+    "jobcrawl/bad_sitemap": "sitemaps not readable",
+    "jobcrawl/sitemap_errors": "sitemaps not fetched",
+}
 
 
 @dataclass(frozen=True)
@@ -227,6 +240,13 @@ def evaluate(
     rejected = int(row.get("items_rejected") or 0)
     if rejected and rejected > rules.max_reject_fraction * (rejected + items):
         problems["rejects"] = f"{rejected} of {rejected + items} records rejected"
+    unreadable = {
+        what: int(stats.get(key) or 0)
+        for key, what in UNREADABLE.items()
+        if int(stats.get(key) or 0) > 0
+    }
+    if unreadable:
+        problems["unreadable"] = "; ".join(f"{n} {what}" for what, n in unreadable.items())
     return problems
 
 

@@ -75,8 +75,9 @@ LISTINGS_STAT = "jobcrawl/listings"
 # Checks of ``health.evaluate`` that per-listing completeness answers more precisely when
 # deciding what to close: a failed request or a rejected record only stops its own listing,
 # and a listing that shrank is caught by its own collapse check (so one failed company of
-# two does not stop the other from closing its postings).
-LISTING_LEVEL_CHECKS = frozenset({"http_errors", "rejects", "count_drop"})
+# two does not stop the other from closing its postings). An unreadable listing answer is
+# that listing's reject; an unreadable sitemap is caught by ``UNATTRIBUTED_LOSSES`` below.
+LISTING_LEVEL_CHECKS = frozenset({"http_errors", "rejects", "count_drop", "unreadable"})
 # Crawl stats that mean something was lost that no listing can be blamed for.
 UNATTRIBUTED_LOSSES = {
     "jobcrawl/bad_sitemap": "a sitemap could not be read",

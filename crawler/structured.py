@@ -377,8 +377,22 @@ def map_jobposting(posting: dict, page: dict) -> JobPosting:
 # --- the spider -------------------------------------------------------------------------------
 
 
+# The end of a whole sitemap document: its root element closed (any namespace prefix),
+# then only whitespace, comments (Yoast signs its sitemaps after the root) or PIs.
+_SITEMAP_END = re.compile(
+    rb"</(?:[\w.-]+:)?(?:urlset|sitemapindex)\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*$", re.S
+)
+
+
 def _read_sitemap(body: bytes | None) -> Sitemap | None:
-    if not body:
+    """The sitemap in ``body``, or None when it is not one or was cut short.
+
+    Scrapy's parser recovers from a truncated document and lists the entries before the
+    cut as if they were all: a complete listing that silently lost its tail would close
+    every posting after the cut. A document whose root element is never closed is
+    therefore no sitemap at all (``jobcrawl/bad_sitemap``: nothing closes).
+    """
+    if not body or not _SITEMAP_END.search(body[-2000:]):
         return None
     try:
         return Sitemap(body)
@@ -433,7 +447,11 @@ class StructuredDataSpider(SitemapSpider):
         sitemap = _read_sitemap(self._get_sitemap_body(response))
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             self.crawler.stats.inc_value("jobcrawl/bad_sitemap")
-            self.logger.error("%s is not a sitemap; nothing listed in it is crawled", response.url)
+            self.logger.error(
+                "%s is not a sitemap (empty, cut short or not XML); nothing listed"
+                " in it is crawled",
+                response.url,
+            )
             return
         stats = self.crawler.stats
         for entry in self.sitemap_filter(sitemap):

@@ -1,21 +1,24 @@
 """Server faults: a crawl completes, names the failure, and closes no posting wrongly.
 
 The replay server (``crawler/replay.py``) plays each fault a board can throw at a crawl:
-HTTP 500 (once, or for good), 503 with an HTML page, 429 with ``Retry-After``, a
-connection reset (once, or for good), a connection cut mid-body, an answer slower than
+HTTP 500 (once, or for good), 503 with an HTML page, 429 with ``Retry-After`` (once, or
+for good), a connection reset (once, or for good), a connection cut mid-body, an answer slower than
 ``DOWNLOAD_TIMEOUT``, a truncated JSON document, an HTML error page with status 200, an
 empty body. Three shapes of board:
 
 * **Lever**, one company per fault beside healthy companies: a baseline crawl, then two
   crawls under the faults. Transient faults are retried and their postings seen; lasting
   faults are named in the stats (retry reasons, ``jobcrawl/bad_json``, the failing
-  company's listing facts), in ``rejects`` and in the crawl's health problems; their
+  company's listing facts), in ``rejects``, in the crawl's health problems
+  (``http_errors``, ``unreadable``) and in each failing company's ``crawl_listings`` row; their
   companies' postings stay open after two crawls although two misses close a posting,
   while a posting that really left a healthy company's board is closed in the same crawls.
 * **RemoteOK**, one response for the whole board: a failed answer makes an unhealthy
   crawl that closes nothing, even when the age limit would close every unseen posting.
 * **RemoteWLB**, a sitemap board: a shard that answers 500 and a job page that answers
-  500 close nothing; a job page that answers 404 is closed as gone.
+  500 close nothing; a job page that answers 404 is closed as gone. A shard that answers
+  200 but cannot be read (cut short, empty, an HTML page) closes nothing either: a cut
+  sitemap parses as a shorter one, and used to close every posting after the cut.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ FAULTS: dict[str, dict | None] = {
     "shrinking": None,  # healthy, but one posting leaves its board
     "flaky500": {"sequence": [{"status": 500}, {"status": 500}, {}]},
     "ratelimited": {"sequence": [{"status": 429, "headers": {"Retry-After": "1"}}, {}]},
+    "throttled": {"status": 429, "headers": {"Retry-After": "1"}},
     "resetonce": {"sequence": [{"reset": True}, {}]},
     "down500": {"status": 500},
     "html503": {
@@ -57,6 +61,7 @@ FAULTS: dict[str, dict | None] = {
 # How the failing company's listing facts (crawl stats) explain its failure.
 EXPLAINED = {
     "down500": "HTTP 500",
+    "throttled": "HTTP 429",
     "html503": "HTTP 503",
     "reset": "DownloadFailedError",
     "cut": "ResponseDataLossError",
@@ -147,8 +152,26 @@ def test_lever_faults_are_retried_named_and_never_close_postings(crawl, make_rep
             assert why in facts["why"], (company, facts)
         for company in BAD_BODY:
             assert listings[f"lever/{company}"]["rejects"] == 1, company
-        # The health check says the crawl was not healthy, and why.
-        assert row["healthy"] == 0 and "http_errors" in problems, (where, problems)
+        # The health check says the crawl was not healthy, and why: requests that failed
+        # for good, and listing answers that came but could not be read.
+        assert row["healthy"] == 0, where
+        assert problems["http_errors"] == f"{len(FAILED)} of {len(FAULTS)} requests failed"
+        assert problems["unreadable"] == f"{len(BAD_BODY)} listing answers not JSON", problems
+        # Each failing company's listing row names its failure; healthy ones have none.
+        listings_rows = {
+            r["listing"]: (r["healthy"], json.loads(r["problems"] or "[]"))
+            for r in result.rows("SELECT * FROM crawl_listings WHERE crawl_id = ?", row["id"])
+        }
+        for company in FAILED:
+            healthy, why = listings_rows[company]
+            assert healthy == 0 and any("requests failed" in w for w in why), (company, why)
+        for company, why in EXPLAINED.items():
+            assert why in " ".join(listings_rows[company][1]), (company, listings_rows[company])
+        for company in BAD_BODY:
+            healthy, why = listings_rows[company]
+            assert healthy == 0 and "1 records could not be read" in why, (company, why)
+        for company in {"steady", "shrinking", *RECOVERED}:
+            assert listings_rows[company] == (1, []), (company, listings_rows[company])
         # Each unreadable body is a reject naming its company's URL and the reason.
         rejects = result.rows("SELECT url, reason FROM rejects WHERE crawl_id = ?", row["id"])
         assert len(rejects) == len(BAD_BODY), rejects
@@ -180,6 +203,7 @@ def test_lever_faults_are_retried_named_and_never_close_postings(crawl, make_rep
     ids=["500", "reset", "truncated", "html", "empty"],
 )
 def test_a_failed_remoteok_answer_closes_nothing(crawl, make_replay, tmp_path, fault):
+    # RemoteOK answers in one response: the one request failing is the whole board failing.
     root, db = tmp_path / "mirror", tmp_path / "jobs.db"
     shutil.copytree(MIRROR / "remoteok.com", root / "remoteok.com")
     # Far enough after the recorded postings that the age limit would close every posting
@@ -194,11 +218,16 @@ def test_a_failed_remoteok_answer_closes_nothing(crawl, make_replay, tmp_path, f
     assert row["healthy"] == 0 and problems, problems
     assert failed.scalar("SELECT COUNT(*) FROM jobs WHERE status != 'open'") == 0
     assert failed.scalar("SELECT COUNT(*) FROM jobs") == 97
+    assert problems["no_items"] == "no posting stored", problems
     if "status" in fault and fault["status"] == 500 or "reset" in fault:
         assert any(k.startswith("retry/reason_count/") for k in stats), stats
+        assert problems["http_errors"] == "1 of 1 requests failed", problems
+        assert "unreadable" not in problems, problems
     else:
         assert stats["jobcrawl/bad_json"] == 1
         assert "body is not JSON" in failed.scalar("SELECT reason FROM rejects")
+        assert problems["unreadable"] == "1 listing answers not JSON", problems
+        assert "http_errors" not in problems, problems
 
 
 def test_sitemap_faults_close_only_the_page_that_is_gone(crawl, make_replay, tmp_path):
@@ -251,3 +280,50 @@ def test_sitemap_faults_close_only_the_page_that_is_gone(crawl, make_replay, tmp
     assert [(r["url"], r["closed_reason"]) for r in closed] == [(gone, "gone")]
     assert result.scalar("SELECT COUNT(*) FROM jobs WHERE status = 'open'") == 19
     assert result.scalar("SELECT COUNT(*) FROM jobs") == 20
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"truncate": 600},
+        {"body": ""},
+        {"content_type": "text/html", "body": "<html><body>Checking your browser</body></html>"},
+    ],
+    ids=["cut-short", "empty", "html"],
+)
+def test_a_sitemap_shard_that_answers_200_but_cannot_be_read_closes_nothing(
+    crawl, make_replay, tmp_path, fault
+):
+    root, db = tmp_path / "mirror", tmp_path / "jobs.db"
+    manifest = write_sitemap_board(root, 20, seed=3, shard_size=10)
+    shard1 = root / "remotewlb.com" / "sitemaps" / "jobs" / manifest.handles[0]
+    # One miss closes a posting: a single crawl shows whether a fault would close any.
+    settings = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z", "LIFECYCLE_MISSES_TO_CLOSE": "1"}
+    first = crawl("remotewlb", server=make_replay(root), db=db, settings=settings)
+    assert first.scalar("SELECT COUNT(*) FROM jobs WHERE status = 'open'") == 20, first.output
+    if "truncate" in fault:  # the cut falls inside the shard's list, after some whole entries
+        assert 600 < len(shard1.read_bytes()) and shard1.read_text()[:600].count("</url>") >= 2
+    (shard1.parent / f"{shard1.name}.meta.json").write_text(json.dumps(fault))
+    result = crawl("remotewlb", server=make_replay(root), db=db, settings=settings)
+    row, stats, problems = last_crawl(result)
+    assert row["finish_reason"] == "finished"
+    assert stats["jobcrawl/bad_sitemap"] == 1, stats
+    assert row["healthy"] == 0 and problems["unreadable"] == "1 sitemaps not readable", problems
+    assert "bad_sitemap" in json.loads(row["closing_problems"]), row["closing_problems"]
+    assert "is not a sitemap (empty, cut short or not XML)" in result.output
+    assert result.scalar("SELECT COUNT(*) FROM jobs WHERE status != 'open'") == 0
+    assert result.scalar("SELECT COUNT(*) FROM jobs") == 20
+
+
+def test_a_sitemap_cut_anywhere_is_not_read_and_a_signed_one_is():
+    from crawler.structured import _read_sitemap
+
+    whole = (MIRROR / "remotewlb.com" / "sitemaps" / "jobs" / "2026-09-1").read_bytes()
+    listed = [entry["loc"] for entry in _read_sitemap(whole)]
+    assert len(listed) >= 2
+    # Cut after any whole entry, or inside one: Scrapy alone would list what came before.
+    for cut in [m.end() for m in re.finditer(rb"</url>", whole)] + [len(whole) // 2]:
+        assert _read_sitemap(whole[:cut]) is None, cut
+    # Whitespace, a generator's comment or a processing instruction after the root is whole.
+    signed = whole + b"\n<!-- XML Sitemap generated by Yoast SEO -->\n<?done?>\n"
+    assert [entry["loc"] for entry in _read_sitemap(signed)] == listed
