@@ -10,6 +10,8 @@ response goes through the spider's ``parse``, every item pipeline and
 * nothing raises: not the spider, not a pipeline, not the store;
 * every record is accounted for: stored, or a ``Reject`` with a reason, or
   deliberately skipped (Ashby's unlisted jobs), or a counted in-crawl duplicate;
+* every ``Reject`` is a row of the ``rejects`` table, written in the same batch, with
+  its board and a reason;
 * a record whose identity is gone or is not a scalar is a ``Reject``, never a row;
 * both good records beside it are stored;
 * what is stored is well-typed: text columns hold text, amounts are non-negative
@@ -192,7 +194,16 @@ def check_stored(conn: sqlite3.Connection, crawl_id: int) -> None:
 
 
 def check_outcome(harness: Harness, records: list, bad_lost: bool, good_ids: list[str]) -> None:
+    conn = harness.store.conn
+    last_reject = conn.execute("SELECT COALESCE(MAX(id), 0) FROM rejects").fetchone()[0]
     out = harness.run(records)
+    written = conn.execute(
+        "SELECT source, reason FROM rejects WHERE id > ? AND crawl_id = ?",
+        (last_reject, harness.store.crawl_id),
+    ).fetchall()
+    assert len(written) == len(out.rejects) == out.counts["rejected"], (written, out.rejects)
+    for source, reason in written:
+        assert source == harness.name and reason.strip(), (source, reason)
     accounted = len(out.stored) + len(out.rejects) + out.skipped + len(out.dropped)
     assert accounted == len(records), (len(out.stored), out.rejects, out.skipped, out.dropped)
     assert all(r.reason and r.reason.strip() for r in out.rejects)
@@ -206,7 +217,6 @@ def check_outcome(harness: Harness, records: list, bad_lost: bool, good_ids: lis
         for name in ONE_LINE:
             value = getattr(item, name)
             assert value is None or (isinstance(value, str) and not CONTROL.search(value)), name
-    conn = harness.store.conn
     conn.row_factory = sqlite3.Row
     try:
         check_stored(conn, harness.store.crawl_id)
