@@ -11,7 +11,8 @@ After every kill:
 * the killed crawl's ``crawls`` row (when it got one) has no ``finished_at`` and
   no ``finish_reason``;
 * the counters committed with the batches add up (``jobs`` rows = sum of
-  ``items_new``; rows last touched by the killed crawl = its ``items_scraped``).
+  ``items_new``; rows last touched by the killed crawl = its ``items_scraped``);
+* no posting is closed: closing is decided only when a crawl finishes.
 
 Then one more crawl runs to the end: it finishes, every posting is stored exactly
 once, and every row any killed crawl had committed is identical, column for
@@ -161,6 +162,8 @@ def check_after_kill(db: Path, killed_crawl: int | None, where: str) -> dict[str
             assert touched == row[4], f"{where}: {touched} rows touched, {row[4]} counted"
         assert jobs == sum(c[3] for c in crawls), f"{where}: rows and items_new disagree"
         assert conn.execute("SELECT COUNT(*) FROM rejects").fetchone()[0] == 0, where
+        closed = conn.execute("SELECT COUNT(*) FROM jobs WHERE status != 'open'").fetchone()[0]
+        assert closed == 0, f"{where}: {closed} postings closed"
     finally:
         conn.close()
     return rows_by_id(db)
