@@ -141,7 +141,9 @@ EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.extensions.BoardLogStats": 0,  # the periodic stats line, naming the board
     "crawler.extensions.HealthCheck": 500,
+    "crawler.memory.MemoryTrim": 0,  # freed memory back to the system (MEMORY_TRIM_SECONDS)
 }
+MEMORY_TRIM_SECONDS = 1.0
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
