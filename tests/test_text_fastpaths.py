@@ -18,6 +18,7 @@ import pytest
 from crawler.accuracy import BOARDS
 from crawler.normalize import text as T
 from crawler.normalize.text import clean_block, fix_mojibake, html_to_text, sanitize_html
+from pipelines.clean import clean_item
 
 # Characters on either side of every byte-level check: the mojibake lead letters and their
 # neighbours, second-class characters, surrogates, controls, odd and zero-width spaces,
@@ -103,3 +104,50 @@ def test_sanitised_html_to_text_is_clean_block_of_the_layout(descriptions):
             continue
         expected = clean_block_plain(T._layout_text(T._parse_html(safe)))
         assert html_to_text(safe, sanitized=True) == expected, repr(markup)
+
+
+def experience_years_min_plain(text: str | None) -> int | None:
+    """The former reading: every sentence of the whole text, in order."""
+    import re
+
+    from crawler.normalize.seniority import _EXPERIENCE, _KOREAN, _SENTENCE_BREAK, _YEARS, _number
+
+    if not text:
+        return None
+    for sentence in _SENTENCE_BREAK.split(text):
+        if "year" in sentence.lower():
+            for match in _YEARS.finditer(sentence):
+                explicit_minimum = bool(re.match(r"(?i)at\s+least|minimum|min", match.group(0)))
+                plus = "+" in match.group(0) or "plus" in match.group(0).lower()
+                if (
+                    _EXPERIENCE.search(sentence)
+                    or explicit_minimum
+                    or (plus and "year" in sentence)
+                ):
+                    value = _number(match.group(1))
+                    if 0 < value <= 40:
+                        return value
+        korean = "경력" in sentence and _KOREAN.search(sentence)
+        if korean:
+            return int(korean.group(1))
+    return None
+
+
+def test_experience_is_read_from_the_sentences_holding_year_as_from_every_sentence():
+    from crawler.normalize.seniority import experience_years_min
+
+    texts = [
+        item.description_text
+        for load in BOARDS.values()
+        for item in map(clean_item, load())
+        if item.description_text
+    ]
+    rng = random.Random(17)
+    words = [
+        "year", "Years", "YEAR", "5", "3+", "at least", "min.", "experience", "founded",
+        "plus", "or more", "two", "-", "to", "4", "40", "41", ".", "!", "?", " ", " ", "\n",
+        "\n\n", "\t", "\u00a0", "\u2028", "(", "e.g.", "İ", "경력 0년", "경력", "年",
+    ]  # fmt: skip
+    samples = texts + ["".join(rng.choices(words, k=rng.randint(0, 24))) for _ in range(40000)]
+    for text in samples:
+        assert experience_years_min(text) == experience_years_min_plain(text), repr(text)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from crawler.normalize.text import lowered_in_place
+
 LEVELS = (
     "intern", "executive", "director", "principal", "staff", "lead", "manager", "senior",
     "mid", "junior",
@@ -87,22 +89,60 @@ def experience_years_min(text: str | None) -> int | None:
         return None
     # _YEARS needs the word "year" (any case) and _KOREAN "경력": most sentences have
     # neither, and most descriptions neither in any sentence.
-    if "year" not in text.lower() and "경력" not in text:
+    low = lowered_in_place(text)
+    if "year" not in (low if low is not None else text.lower()) and "경력" not in text:
         return None
-    for sentence in _SENTENCE_BREAK.split(text):
-        if "year" in sentence.lower():
-            for match in _YEARS.finditer(sentence):
-                explicit_minimum = bool(re.match(r"(?i)at\s+least|minimum|min", match.group(0)))
-                plus = "+" in match.group(0) or "plus" in match.group(0).lower()
-                if (
-                    _EXPERIENCE.search(sentence)
-                    or explicit_minimum
-                    or (plus and "year" in sentence)
-                ):
-                    value = _number(match.group(1))
-                    if 0 < value <= 40:
-                        return value
-        korean = "경력" in sentence and _KOREAN.search(sentence)
-        if korean:
-            return int(korean.group(1))
+    if low is None or "경력" in text:
+        for sentence in _SENTENCE_BREAK.split(text):
+            value = _years_in(sentence)
+            if value is not None:
+                return value
+        return None
+    # Only the sentences holding "year" can give a value: each is cut out of its line
+    # (the break regex resumes where a full split would), not the whole text split.
+    pos = 0  # where a full split's scan resumes (the end of a break, or 0)
+    while (at := low.find("year", pos)) >= 0:
+        start = max(pos, _sentence_floor(text, at))
+        end = len(text)
+        for brk in _SENTENCE_BREAK.finditer(text, start):
+            if brk.start() > at:
+                end, pos = brk.start(), brk.end()
+                break
+            start = brk.end()
+        value = _years_in(text[start:end])
+        if value is not None or end == len(text):
+            return value
+    return None
+
+
+def _sentence_floor(text: str, at: int) -> int:
+    """Where ``_SENTENCE_BREAK.split`` starts a sentence at or before ``at`` (a non-space):
+    after the last newline before it, every newline being (part of) a break, and after
+    the whole whitespace run around that newline if ".", "!" or "?" precedes the run."""
+    newline = text.rfind("\n", 0, at)
+    if newline < 0:
+        return 0
+    first = newline
+    while first > 0 and text[first - 1].isspace():
+        first -= 1
+    if first == 0 or text[first - 1] not in ".!?":
+        return newline + 1
+    end = newline + 1
+    while text[end].isspace():  # stops at ``at`` at the latest
+        end += 1
+    return end
+
+
+def _years_in(sentence: str) -> int | None:
+    if "year" in sentence.lower():
+        for match in _YEARS.finditer(sentence):
+            explicit_minimum = bool(re.match(r"(?i)at\s+least|minimum|min", match.group(0)))
+            plus = "+" in match.group(0) or "plus" in match.group(0).lower()
+            if _EXPERIENCE.search(sentence) or explicit_minimum or (plus and "year" in sentence):
+                value = _number(match.group(1))
+                if 0 < value <= 40:
+                    return value
+    korean = "경력" in sentence and _KOREAN.search(sentence)
+    if korean:
+        return int(korean.group(1))
     return None

@@ -281,7 +281,7 @@ def normalize_tags(tags) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _lowered_in_place(text: str) -> str | None:
+def lowered_in_place(text: str) -> str | None:
     """``lowered`` with every character where it was, or None if lower-casing moves them."""
     low = text.lower()
     if len(low) != len(text):
@@ -307,7 +307,7 @@ def folded(text: str) -> str:
 def lowered(text: str) -> str:
     """``folded(text)`` for a description: it is read by several modules in a row, so the
     last few are kept."""
-    low = _lowered_in_place(text)
+    low = lowered_in_place(text)
     return low if low is not None else folded(text)
 
 
@@ -315,7 +315,7 @@ def word_positions(text: str, words) -> list[int] | None:
     """Sorted offsets in ``text`` where any of the lower-case ASCII ``words`` starts, in any
     case (as a case-insensitive regex reads them); None when lower-casing moves offsets
     (a character such as İ lower-cases to two), so the caller must scan the whole text."""
-    low = _lowered_in_place(text)
+    low = lowered_in_place(text)
     if low is None:
         return None
     found = set()
@@ -351,7 +351,7 @@ def any_match(
     at every character of it, while the words are found by ``str.find`` and the regex is
     only tried where one starts.
     """
-    low = _lowered_in_place(text)
+    low = lowered_in_place(text)
     if low is None:
         return bool(regex.search(text))
     for word in words:
