@@ -40,14 +40,18 @@ _TRIM = _malloc_trim()
 class _ProcessTimer:
     """The one trimming timer of this process, running while any crawler's engine runs."""
 
-    def __init__(self):
+    def __init__(self, trim, clock=None):
+        self.trim = trim
+        self.clock = clock  # the reactor unless given (tests)
         self.timer: task.LoopingCall | None = None
         self.engines = 0
 
     def start(self, seconds: float) -> None:
         self.engines += 1
         if self.timer is None:
-            self.timer = task.LoopingCall(_TRIM, 0)
+            self.timer = task.LoopingCall(self.trim, 0)
+            if self.clock is not None:
+                self.timer.clock = self.clock
             self.timer.start(seconds, now=False)
 
     def stop(self) -> None:
@@ -58,7 +62,7 @@ class _ProcessTimer:
             self.timer, self.engines = None, 0
 
 
-_PROCESS_TIMER = _ProcessTimer()
+_PROCESS_TIMER = _ProcessTimer(_TRIM)
 
 
 class MemoryTrim:
