@@ -76,13 +76,29 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def sql_text(text: str) -> str:
     """``text`` with lone surrogates replaced by U+FFFD, so that it can be stored."""
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+    if text.isascii():
+        return text
+    try:
+        # Strict UTF-8 fails on surrogates only, and is far cheaper than the regex scan.
+        text.encode()
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+# The encoders ``json.dumps`` would build on each call with these options.
+_JSON_SQL = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_JSON_HASH = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def to_sql(value: Any) -> Any:
     """Lists and dicts as JSON text; text made storable; everything else as is."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return sql_text(value)
     if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        value = _JSON_SQL.encode(value)
     if isinstance(value, str):
         return sql_text(value)
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
@@ -92,14 +108,30 @@ def to_sql(value: Any) -> Any:
 
 
 def content_hash(row: dict) -> str:
-    payload = json.dumps([row.get(f) for f in CONTENT_FIELDS], ensure_ascii=False, default=str)
+    payload = _JSON_HASH.encode([row.get(f) for f in CONTENT_FIELDS])
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
-def job_row(item: JobPosting) -> dict:
-    row = {name: to_sql(value) for name, value in asdict(item).items()}
+def item_row(item: JobPosting) -> dict:
+    """The item's columns as stored, and its ``content_hash`` (no ``match_key``)."""
+    values = item.__dict__
+    try:
+        # Shallow: to_sql turns lists and dicts into JSON text anyway, so asdict's deep copy
+        # (the dearest part of a row) only matters for a dataclass nested in a value.
+        row = {name: to_sql(values[name]) for name in FIELDS}
+    except (KeyError, TypeError):
+        row = {name: to_sql(value) for name, value in asdict(item).items()}
     row["content_hash"] = content_hash(row)
-    row["match_key"] = match_key(item.company, item.company_slug, item.title, item.location_raw)
+    return row
+
+
+def item_match_key(item: JobPosting) -> str | None:
+    return match_key(item.company, item.company_slug, item.title, item.location_raw)
+
+
+def job_row(item: JobPosting) -> dict:
+    row = item_row(item)
+    row["match_key"] = item_match_key(item)
     return row
 
 
@@ -146,24 +178,28 @@ class Store:
         (new, updated, unchanged, rejected; ``self.counts`` also totals versions, reopened and
         grouped postings)."""
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects), "reopened": 0}
-        rows = [job_row(item) for item in items]
+        rows = [item_row(item) for item in items]
         seen_at = now_iso()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             existing = self._existing(rows)
             new, changed, same, kept = [], [], [], []
-            for row in rows:
+            for item, row in zip(items, rows, strict=True):
                 row["last_seen_at"] = row.get("scraped_at") or seen_at
                 row["last_crawl_id"] = self.crawl_id
                 old = existing.get((row["source"], row["source_id"]))
                 if old is None:
                     row["first_seen_at"] = row["last_seen_at"]
+                    row["match_key"] = item_match_key(item)
                     new.append(row)
                 elif not self.lifecycle_evidence and old["last_spider"] != self.spider_name:
                     # An archived copy never overwrites (nor marks as seen) a posting that a
                     # live crawl of its board stored: the live row is newer and richer.
                     kept.append(row)
                 elif old["content_hash"] != row["content_hash"]:
+                    # The key is computed only here and for new rows: the hash covers the
+                    # fields it is made of, so an unchanged posting keeps its stored key.
+                    row["match_key"] = item_match_key(item)
                     changed.append(row)
                 else:
                     same.append(row)
