@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 
 import pytest
 
+from crawler.incremental import StoredPostings
 from tests.conftest import MIRROR
 
 SEPTEMBER = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z"}  # before the fixtures' validThrough
@@ -136,3 +138,27 @@ def test_a_server_error_is_never_answered_from_the_cache(crawl, api, tmp_path):
     assert stats["downloader/response_status_count/503"] == 1
     assert (row["items_scraped"], row["items_closed"]) == (0, 0)
     assert "no_items" in json.loads(row["closing_problems"])
+
+
+def test_stored_postings_answer_per_board_by_url(tmp_path):
+    db = tmp_path / "jobs.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE jobs (source TEXT, url TEXT, lastmod TEXT)")
+    conn.executemany(
+        "INSERT INTO jobs VALUES (?, ?, ?)",
+        [
+            ("remotewlb", "https://remotewlb.com/job/a", "2026-09-10"),
+            ("remotewlb", "https://remotewlb.com/job/b", "2026-09-10"),
+            ("remotewlb", "https://remotewlb.com/job/c", None),
+            ("other", "https://remotewlb.com/job/d", "2026-09-12"),
+        ],
+    )
+    conn.commit()
+    conn.close()
+    stored = StoredPostings(db)
+    assert stored.lookup("remotewlb", "https://remotewlb.com/job/a") == (True, "2026-09-10")
+    assert stored.lookup("remotewlb", "https://remotewlb.com/job/c") == (True, None)
+    assert stored.lookup("remotewlb", "https://remotewlb.com/job/d") == (False, None)
+    assert stored.lookup("remotewlb", "https://remotewlb.com/job/a/") == (False, None)
+    assert stored.lookup("other", "https://remotewlb.com/job/d") == (True, "2026-09-12")
+    assert StoredPostings(tmp_path / "missing.db").lookup("remotewlb", "x") == (False, None)
