@@ -151,3 +151,26 @@ def test_experience_is_read_from_the_sentences_holding_year_as_from_every_senten
     samples = texts + ["".join(rng.choices(words, k=rng.randint(0, 24))) for _ in range(40000)]
     for text in samples:
         assert experience_years_min(text) == experience_years_min_plain(text), repr(text)
+
+
+def test_a_pay_sentence_is_found_where_its_words_start_as_a_full_search_finds_it():
+    from crawler.normalize import salary
+
+    contexts = [
+        sentence
+        for load in BOARDS.values()
+        for item in map(clean_item, load())
+        if item.description_text
+        for _, sentence, _ in salary._sentences(item.description_text)
+    ]
+    rng = random.Random(19)
+    words = [
+        "Salary", "SALARIO", "pay", "Pay Range", "base  pay", "Compensation", "wages", "hourly",
+        "day rate", "Daily\nrate", "rate", "accurate", "GEHALT", "Lohn", "salaire",
+        "RÉMUNÉRATION", "rémunération", "Vergütung", "VERGÜTUNG", "wynagrodzenie", "ſalary",
+        "paı", "İ", "K", "payment", "today", " ", "-", ".", "\n", "5",
+    ]  # fmt: skip
+    contexts += ["".join(rng.choices(words, k=rng.randint(0, 8))) for _ in range(30000)]
+    for context in contexts:
+        facts = salary._Sentence(context, context)
+        assert facts.about_pay == bool(salary._STRONG_PAY.search(context)), repr(context)

@@ -13,6 +13,8 @@ from functools import cached_property
 import pycountry as _pycountry
 from babel.numbers import get_currency_name, get_territory_currencies
 
+from crawler.normalize.text import any_match
+
 PER_YEAR = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
 
 # Plausible pay per period, in any currency's ordinary unit. Outside these a value
@@ -168,6 +170,12 @@ _STRONG_PAY = _re.compile(
     r"|wages?|(?:hourly|day|daily)\s+rate|rate|pay|gehalt|lohn|salaire|rémunération|salario"
     r"|sueldo|stipendio|retribuzione|vergütung|wynagrodzenie)\b"
 )
+# Every _STRONG_PAY match starts with one of these (any case): it is tried only there.
+_STRONG_PAY_STARTS = (
+    "salary", "pay", "base", "compensation", "remuneration", "wage", "hourly", "day", "daily",
+    "rate", "gehalt", "lohn", "salaire", "rémunération", "salario", "sueldo", "stipendio",
+    "retribuzione", "vergütung", "wynagrodzenie",
+)  # fmt: skip
 # Near the amount (same sentence): not base pay.
 _NOT_PAY_NEAR = _re.compile(
     r"(?i)\b(?:stipends?|allowances?|budgets?|reimburs\w*|bonus(?:es)?|commissions?|OTE"
@@ -335,7 +343,7 @@ class _Sentence:
 
     @cached_property
     def about_pay(self) -> bool:
-        return bool(_STRONG_PAY.search(self.context))
+        return any_match(_STRONG_PAY, self.context, _STRONG_PAY_STARTS, cache=False)
 
     @cached_property
     def about_other_money(self) -> bool:

@@ -280,15 +280,19 @@ def normalize_tags(tags) -> list[str]:
     return list(seen)
 
 
-@lru_cache(maxsize=8)
-def lowered_in_place(text: str) -> str | None:
-    """``lowered`` with every character where it was, or None if lower-casing moves them."""
+def _in_place_lower(text: str) -> str | None:
     low = text.lower()
     if len(low) != len(text):
         return None
     if not low.isascii():
         low = low.replace("ı", "i").replace("ſ", "s")
     return low
+
+
+@lru_cache(maxsize=8)
+def lowered_in_place(text: str) -> str | None:
+    """``lowered`` with every character where it was, or None if lower-casing moves them."""
+    return _in_place_lower(text)
 
 
 def folded(text: str) -> str:
@@ -341,7 +345,12 @@ _DIGIT = re.compile(r"\d")
 
 
 def any_match(
-    regex: re.Pattern, text: str, words, at_line_start: bool = False, at_digit: bool = False
+    regex: re.Pattern,
+    text: str,
+    words,
+    at_line_start: bool = False,
+    at_digit: bool = False,
+    cache: bool = True,
 ) -> bool:
     """``bool(regex.search(text))`` for a regex every match of which starts with one of
     ``words`` (lower-case ASCII, in any case), or at the start of a line (``at_line_start``),
@@ -349,9 +358,10 @@ def any_match(
 
     A description is several kB; a case-insensitive regex that starts with ``\\b`` is tried
     at every character of it, while the words are found by ``str.find`` and the regex is
-    only tried where one starts.
+    only tried where one starts. ``cache=False`` for short texts read once (sentences),
+    which would push the descriptions out of the lower-cased texts kept.
     """
-    low = lowered_in_place(text)
+    low = lowered_in_place(text) if cache else _in_place_lower(text)
     if low is None:
         return bool(regex.search(text))
     for word in words:
