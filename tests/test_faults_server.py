@@ -265,9 +265,10 @@ def test_sitemap_faults_close_only_the_page_that_is_gone(crawl, make_replay, tmp
     # nothing at all, not even the page that answered 404, and says why.
     for _ in range(2):
         result = run()
-        row, stats, _problems = last_crawl(result)
+        row, stats, problems = last_crawl(result)
         assert row["finish_reason"] == "finished"
         assert stats["jobcrawl/sitemap_errors"] == 1
+        assert row["healthy"] == 0 and problems["unreadable"] == "1 sitemaps not fetched"
         assert any("500" in k for k in stats if k.startswith("retry/reason_count/")), stats
         assert "sitemap" in (row["closing_problems"] or ""), row["closing_problems"]
         assert result.scalar("SELECT COUNT(*) FROM jobs WHERE status != 'open'") == 0
