@@ -50,7 +50,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -374,18 +374,27 @@ class DuplicateGroups:
         self.rules = rules
         self.crawl_id = crawl_id
 
-    def assign(self, job_ids: Iterable[int]) -> int:
-        """Group each posting with its best confirmed candidate; return how many were grouped."""
+    def assign(
+        self, job_ids: Iterable[int], written: Mapping[int, Mapping[str, Any]] | None = None
+    ) -> int:
+        """Group each posting with its best confirmed candidate; return how many were grouped.
+
+        ``written`` may hold postings' rows exactly as the caller just wrote them (id ->
+        row with at least the matcher's columns and ``match_key``): those are not read back.
+        """
         if not self.rules.enabled:
             return 0
         grouped = 0
+        written = written or {}
         for job_id in job_ids:
-            rows = _rows(
-                self.conn, f"SELECT {_COLUMNS}, match_key FROM jobs WHERE id = ?", (job_id,)
-            )
-            if not rows:
-                continue
-            row = rows[0]
+            row = written.get(job_id)
+            if row is None:
+                rows = _rows(
+                    self.conn, f"SELECT {_COLUMNS}, match_key FROM jobs WHERE id = ?", (job_id,)
+                )
+                if not rows:
+                    continue
+                row = rows[0]
             self._leave_group(job_id)
             key = row["match_key"]
             if not key:

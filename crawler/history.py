@@ -49,15 +49,17 @@ def record_versions(
     changed_at: str,
     pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
     names: Sequence[str],
+    diffs: Sequence[dict] | None = None,
 ) -> int:
     """Insert one ``job_versions`` row per (stored row, new row) pair whose fields differ.
 
     ``stored`` must hold ``id``, ``content_hash``, ``last_crawl_id`` and ``last_seen_at``
-    as they were before the update. Returns the number of versions written.
+    as they were before the update. ``diffs``, when given, are the pairs' ``changes``
+    already computed. Returns the number of versions written.
     """
     rows = []
-    for stored, new in pairs:
-        diff = changes(stored, new, names)
+    for n, (stored, new) in enumerate(pairs):
+        diff = changes(stored, new, names) if diffs is None else diffs[n]
         if not diff:
             continue  # the hash moved (e.g. a field's JSON spelling) but no value did
         rows.append(

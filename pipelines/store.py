@@ -135,6 +135,24 @@ def job_row(item: JobPosting) -> dict:
     return row
 
 
+# Columns an update always writes besides the changed content fields.
+_UPDATE_ALWAYS = ("scraped_at", "lastmod", "content_hash", "match_key", "last_seen_at",
+                  "last_crawl_id")  # fmt: skip
+# What the duplicate matcher reads of a row (crawler/dedupe.py); all TEXT columns.
+_DEDUPE_TEXT = ("source", "title", "company", "location_raw", "remote", "countries", "regions",
+                "description_text", "first_seen_at", "match_key")  # fmt: skip
+
+
+def _as_stored(rows: dict[int, dict]) -> dict[int, dict]:
+    """The rows whose matcher fields read back exactly as written (text or null: a number in
+    a TEXT column would come back as text, so such a row is read from the database)."""
+    return {
+        job_id: row
+        for job_id, row in rows.items()
+        if all(type(row.get(c)) is str or row.get(c) is None for c in _DEDUPE_TEXT)
+    }
+
+
 def raw_text(raw: Any) -> str | None:
     if raw is None:
         return None
@@ -204,18 +222,22 @@ class Store:
                 else:
                     same.append(row)
             self._insert(new)
-            previous = self._stored_rows([existing[(r["source"], r["source_id"])]["id"]
-                                          for r in changed])  # fmt: skip
-            self._update(changed)
+            changed_ids = [existing[(r["source"], r["source_id"])]["id"] for r in changed]
+            previous = self._stored_rows(changed_ids)
+            diffs = [
+                history.changes(previous[i], r, CONTENT_FIELDS)
+                for i, r in zip(changed_ids, changed, strict=True)
+            ]
+            self._update(changed_ids, changed, diffs)
+            same_ids = [existing[(r["source"], r["source_id"])]["id"] for r in same]
             self.conn.executemany(
                 "UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, scraped_at = ?, lastmod = ?"
-                " WHERE source = ? AND source_id = ?",
+                " WHERE id = ?",
                 [
-                    (r["last_seen_at"], r["last_crawl_id"], r["scraped_at"], r["lastmod"],
-                     r["source"], r["source_id"])
-                    for r in same
+                    (r["last_seen_at"], r["last_crawl_id"], r["scraped_at"], r["lastmod"], i)
+                    for i, r in zip(same_ids, same, strict=True)
                 ],
-            )  # fmt: skip
+            )
             self.conn.executemany(
                 "INSERT INTO rejects (crawl_id, source, url, reason, raw, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -231,25 +253,42 @@ class Store:
                     for r in rejects
                 ],
             )
-            changed_ids = [existing[(r["source"], r["source_id"])]["id"] for r in changed]
-            seen_ids = changed_ids + [existing[(r["source"], r["source_id"])]["id"] for r in same]
             counts["versions"] = history.record_versions(
                 self.conn,
                 self.crawl_id,
                 seen_at,
                 [(previous[i], r) for i, r in zip(changed_ids, changed, strict=True)],
                 CONTENT_FIELDS,
+                diffs,
             )
             if self.lifecycle_evidence:
+                # Only closed postings and postings with missed listings have anything to
+                # reset (as read above, in this transaction): the others need no UPDATE.
+                stale = {
+                    old["id"]
+                    for old in existing.values()
+                    if old["status"] == "closed" or old["missed_listings"] != 0
+                }
                 counts["reopened"] = lifecycle.reopen_seen(
-                    self.conn, seen_ids, self.lifecycle_rules.now_iso()
+                    self.conn,
+                    [i for i in changed_ids + same_ids if i in stale],
+                    self.lifecycle_rules.now_iso(),
                 )
-            rekeyed = [
-                existing[(r["source"], r["source_id"])]["id"]
-                for r in changed
-                if existing[(r["source"], r["source_id"])]["match_key"] != r["match_key"]
-            ]
-            counts["grouped"] = self.groups.assign(self._ids(new) + rekeyed)
+            # The rows just written stand in for re-reading them (same order as before:
+            # new postings in the order the id lookup returns them, then re-keyed ones).
+            written = {}
+            new_ids = self._ids(new)
+            by_key = {(r["source"], r["source_id"]): r for r in new}
+            for key, job_id in new_ids.items():
+                written[job_id] = {**by_key[key], "id": job_id}
+            rekeyed = []
+            for job_id, r in zip(changed_ids, changed, strict=True):
+                if existing[(r["source"], r["source_id"])]["match_key"] != r["match_key"]:
+                    rekeyed.append(job_id)
+                    written[job_id] = {**previous[job_id], **r, "id": job_id}
+            counts["grouped"] = self.groups.assign(
+                [*new_ids.values(), *rekeyed], _as_stored(written)
+            )
             counts.update(new=len(new), updated=len(changed), unchanged=len(same) + len(kept))
             self.conn.execute(
                 "UPDATE crawls SET items_new = items_new + ?, items_updated = items_updated + ?,"
@@ -286,7 +325,8 @@ class Store:
         return len(ids)
 
     def _existing(self, rows: list[dict]) -> dict[tuple[str, str], dict[str, Any]]:
-        """(source, source_id) -> {id, content_hash, match_key, last_spider} of stored postings."""
+        """(source, source_id) -> {id, content_hash, match_key, last_spider, status,
+        missed_listings} of stored postings."""
         found: dict[tuple[str, str], dict[str, Any]] = {}
         by_source: dict[str, list[str]] = {}
         for row in rows:
@@ -295,15 +335,16 @@ class Store:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for sid, job_id, digest, key, spider in self.conn.execute(
+                for sid, job_id, digest, key, spider, status, missed in self.conn.execute(
                     "SELECT source_id, id, content_hash, match_key,"
-                    " (SELECT spider FROM crawls WHERE crawls.id = jobs.last_crawl_id)"
+                    " (SELECT spider FROM crawls WHERE crawls.id = jobs.last_crawl_id),"
+                    " status, missed_listings"
                     f" FROM jobs WHERE source = ? AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
                     found[(source, sid)] = {
                         "id": job_id, "content_hash": digest, "match_key": key,
-                        "last_spider": spider,
+                        "last_spider": spider, "status": status, "missed_listings": missed,
                     }  # fmt: skip
         return found
 
@@ -320,8 +361,22 @@ class Store:
                 found[row["id"]] = row
         return found
 
-    def _ids(self, rows: list[dict]) -> list[int]:
-        return [job["id"] for job in self._existing(rows).values()]
+    def _ids(self, rows: list[dict]) -> dict[tuple[str, str], int]:
+        """(source, source_id) -> id of stored ``rows``, in the order of the index lookup."""
+        found: dict[tuple[str, str], int] = {}
+        by_source: dict[str, list[str]] = {}
+        for row in rows:
+            by_source.setdefault(row["source"], []).append(row["source_id"])
+        for source, ids in by_source.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for sid, job_id in self.conn.execute(
+                    f"SELECT source_id, id FROM jobs WHERE source = ? AND source_id IN ({marks})",
+                    [source, *chunk],
+                ):
+                    found[(source, sid)] = job_id
+        return found
 
     def _insert(self, rows: list[dict]) -> None:
         if not rows:
@@ -331,16 +386,17 @@ class Store:
         sql = f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         self.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
 
-    def _update(self, rows: list[dict]) -> None:
-        if not rows:
-            return
-        cols = [*CONTENT_FIELDS, "scraped_at", "lastmod", "content_hash", "match_key",
-                "last_seen_at", "last_crawl_id"]  # fmt: skip
-        sets = ", ".join(f"{c} = ?" for c in cols)
-        sql = f"UPDATE jobs SET {sets} WHERE source = ? AND source_id = ?"
-        self.conn.executemany(
-            sql, [[r.get(c) for c in cols] + [r["source"], r["source_id"]] for r in rows]
-        )
+    def _update(self, ids: list[int], rows: list[dict], diffs: list[dict]) -> None:
+        """Write the content fields that changed (``diffs``, from ``history.changes``) and the
+        bookkeeping columns. Naming only changed fields keeps the full-text trigger, which
+        re-indexes the whole row, from firing when no indexed column changed."""
+        statements: dict[tuple[str, ...], list[list]] = {}
+        for job_id, row, diff in zip(ids, rows, diffs, strict=True):
+            cols = (*(c for c in CONTENT_FIELDS if c in diff), *_UPDATE_ALWAYS)
+            statements.setdefault(cols, []).append([row.get(c) for c in cols] + [job_id])
+        for cols, params in statements.items():
+            sets = ", ".join(f"{c} = ?" for c in cols)
+            self.conn.executemany(f"UPDATE jobs SET {sets} WHERE id = ?", params)
 
     def finish(self, reason: str, stats: dict[str, Any]) -> lifecycle.LifecycleOutcome:
         errors = int(stats.get("log_count/ERROR", 0))
