@@ -275,8 +275,18 @@ def _migration_3(db: sqlite_utils.Database) -> None:
         )
 
 
+def _migration_4(db: sqlite_utils.Database) -> None:
+    # Duplicate candidates are "same match key, another board" (crawler/dedupe.py). With the
+    # key alone indexed, every posting of the *same* board under that key was read from the
+    # table to be skipped: a board listing one title per office made each new posting cost
+    # hundreds of row reads. The board in the index skips them there; the old index is its
+    # prefix, so it goes.
+    db.execute("CREATE INDEX jobs_match_key_source ON jobs (match_key, source)")
+    db.execute("DROP INDEX jobs_match_key")
+
+
 # Append only: never edit a migration that has shipped.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 # Extra tables documented in the data dictionary: name -> {column: (type, doc)}.
 # Later features register their tables here too.
