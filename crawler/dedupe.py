@@ -116,9 +116,19 @@ _PLACE_STOPWORDS = {
 }  # fmt: skip
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _ascii_fold(text: str) -> str:
+    """Accents dropped (NFKD without combining marks), case folded."""
+    if text.isascii():
+        return text.casefold()  # ASCII is its own NFKD and has no combining marks
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # Only the few non-ASCII characters need looking at, not every character in Python.
+    marks = {c for c in _NON_ASCII.findall(decomposed) if unicodedata.combining(c)}
+    if marks:
+        decomposed = decomposed.translate(dict.fromkeys(map(ord, marks)))
+    return decomposed.casefold()
 
 
 def normalize_company(name: str | None) -> str | None:
