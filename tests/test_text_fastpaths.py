@@ -174,3 +174,39 @@ def test_a_pay_sentence_is_found_where_its_words_start_as_a_full_search_finds_it
     for context in contexts:
         facts = salary._Sentence(context, context)
         assert facts.about_pay == bool(salary._STRONG_PAY.search(context)), repr(context)
+
+
+def test_every_written_currency_holds_a_currency_hint():
+    import re
+
+    from crawler.normalize import salary
+
+    currency = re.compile(salary._CUR)
+    tokens = [symbol for symbol, _ in salary._SYMBOLS] + list(salary._CODES)
+    tokens += ["dollar", "DOLLARS", "Euro", "EUROS", "ſ", "K", "ı", "usd", "Usd"]
+    rng = random.Random(23)
+    texts = tokens + [
+        "".join(rng.choices(tokens + [" ", "a", "5", ".", "-", "\n"], k=rng.randint(1, 6)))
+        for _ in range(30000)
+    ]
+    for text in texts:
+        if currency.search(text):
+            assert salary._CURRENCY_HINT.search(text), repr(text)
+
+
+def test_pay_skipping_sentences_without_currency_or_pay_words_reads_the_same(monkeypatch):
+    import re
+
+    from crawler.normalize import salary
+
+    texts = [
+        item.description_text
+        for load in BOARDS.values()
+        for item in map(clean_item, load())
+        if item.description_text
+    ]
+    fast = [salary.salary_from_text(text, ["CA"]) for text in texts]
+    monkeypatch.setattr(salary, "_CURRENCY_HINT", re.compile(""))  # every sentence read
+    plain = [salary.salary_from_text(text, ["CA"]) for text in texts]
+    assert [vars(p) if p else None for p in fast] == [vars(p) if p else None for p in plain]
+    assert sum(p is not None for p in plain) >= 20

@@ -155,6 +155,9 @@ _ATOM = (
     rf"(?P<per>{_ATTACHED_PERIOD})?"
 )
 _ATOM_RE = _re.compile(_ATOM)
+# Found in every text _CUR matches: each symbol holds one of these characters or strings,
+# each code is three capitals.
+_CURRENCY_HINT = _re.compile(r"[$€£¥₹₩₱₺₽₪₦₴]|zł|Kč|kr|Fr\.|[A-Z]{3}|(?i:dollar|euro)")
 # The most characters an atom can start before its first digit: the longest currency
 # ("dollars", "U.S.$") and one space.
 _ATOM_LEAD = 8
@@ -407,6 +410,8 @@ def salary_from_text(
     for offset, sentence, previous in _sentences(text):
         context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
         facts = _Sentence(sentence, f"salary: {context}" if about_pay else context)
+        if not facts.about_pay and not _CURRENCY_HINT.search(sentence):
+            continue  # _score needs a written currency or a sentence about pay
         for group in _candidates(sentence):
             scored = _score(facts, group)
             if scored is None:
