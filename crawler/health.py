@@ -71,8 +71,9 @@ from typing import Any
 
 from crawler.items import item_fields
 
-# Fields that say when/where we saw a posting, not what the board published.
-NOT_MEASURED = {"source", "scraped_at"}
+# Fields that say when/where we saw a posting, or what we could not read, not what the board
+# published (fewer unreadable values is no collapse).
+NOT_MEASURED = {"source", "scraped_at", "value_problems"}
 FILL_FIELDS = [name for name, _t, _d in item_fields() if name not in NOT_MEASURED]
 FILL_PREFIX = "jobcrawl/fill/"  # stored postings, after the pipelines
 GIVEN_PREFIX = "jobcrawl/given/"  # postings as the spider handed them over

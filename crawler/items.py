@@ -108,6 +108,13 @@ class JobPosting:
     extras: dict[str, Any] = _f(
         "Board-specific leftovers worth keeping (JSON object).", factory=dict, sqltype="JSON"
     )
+    value_problems: list[str] = _f(
+        "Values the board gave that could not be read and were left null, each with why (JSON"
+        " array of text, e.g. `unreadable posted date 'soon'`, `structured salary set to null:"
+        " negative amount`); the raw twin keeps the value. Empty when all was read.",
+        factory=list,
+        sqltype="JSON",
+    )
     lastmod: str | None = _f("The page's sitemap `lastmod`, UTC ISO 8601, for sitemap boards.")
     scraped_at: str | None = _f("When this crawl fetched the posting, UTC ISO 8601.")
 

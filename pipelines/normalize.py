@@ -132,9 +132,12 @@ class NormalizePipeline(CountingPipeline):
         if not isinstance(item, JobPosting):
             return item
         now = parse_datetime(item.scraped_at) or datetime.now(UTC)
-        for note in normalize_item(item, now):
+        notes = normalize_item(item, now)
+        for note in notes:
             self.counts["jobcrawl/normalize_nulled"] += 1
             logger.info("%s %s: %s", item.source, item.source_id, note)
+        # Kept on the row too: a value left null is never dropped without its reason.
+        item.value_problems = notes
         for name in ("remote", "employment_type", "salary_source", "posted_at"):
             if getattr(item, name):
                 self.counts[f"jobcrawl/normalized/{name}"] += 1

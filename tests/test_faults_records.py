@@ -177,7 +177,8 @@ def damaged(draw, board: str, base: list[dict], max_huge: int) -> tuple[Any, boo
 
 
 def check_stored(conn: sqlite3.Connection, crawl_id: int) -> None:
-    cols = ", ".join(f"typeof({c}) AS t_{c}, {c}" for c in [*TEXT_COLUMNS, *AMOUNTS, "tags"])
+    listed = ["tags", "value_problems"]
+    cols = ", ".join(f"typeof({c}) AS t_{c}, {c}" for c in [*TEXT_COLUMNS, *AMOUNTS, *listed])
     for row in conn.execute(f"SELECT {cols} FROM jobs WHERE last_crawl_id = ?", (crawl_id,)):
         row = dict(row)
         for c in TEXT_COLUMNS:
@@ -189,8 +190,9 @@ def check_stored(conn: sqlite3.Connection, crawl_id: int) -> None:
             assert row["salary_min"] <= row["salary_max"]
         for c in ("posted_at", "valid_through"):
             assert row[c] is None or ISO_Z.match(row[c]), (c, row[c])
-        tags = json.loads(row["tags"])
-        assert isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+        for c in listed:
+            values = json.loads(row[c])
+            assert isinstance(values, list) and all(isinstance(t, str) for t in values), c
 
 
 def check_outcome(harness: Harness, records: list, bad_lost: bool, good_ids: list[str]) -> None:
@@ -217,6 +219,9 @@ def check_outcome(harness: Harness, records: list, bad_lost: bool, good_ids: lis
         for name in ONE_LINE:
             value = getattr(item, name)
             assert value is None or (isinstance(value, str) and not CONTROL.search(value)), name
+        if item.posted_raw and item.posted_at is None:
+            # A date given but unreadable is null on the row, with its reason beside it.
+            assert any("posted date" in p for p in item.value_problems), item.value_problems
     conn.row_factory = sqlite3.Row
     try:
         check_stored(conn, harness.store.crawl_id)
@@ -308,3 +313,31 @@ def test_records_hypothesis_once_broke_are_rejected_or_stored_and_never_fail_a_b
     assert len(reasons) == 2
     assert "is not an id" in reasons[0] and "title is list" in reasons[1]
     assert all(isinstance(r.url, str) for r in out.rejects)
+
+
+def test_a_value_left_null_keeps_its_reason_on_the_row(tmp_path):
+    """An unreadable date or an impossible salary is not a reason to lose the posting: it is
+    stored, the value is null, the raw twin keeps it and ``value_problems`` says why."""
+    base = real_records("remoteok")
+    harness = Harness("remoteok", tmp_path / "jobs.db")
+    try:
+        bad = fresh("remoteok", base[0])
+        bad.pop("epoch", None)
+        bad["date"] = "sometime soon"
+        bad["salary_min"], bad["salary_max"] = -5000, 90000
+        good = fresh("remoteok", base[1])
+        out = harness.run([bad, good])
+    finally:
+        harness.close()
+    assert not out.rejects and len(out.stored) == 2
+    with sqlite3.connect(tmp_path / "jobs.db") as conn:
+        rows = dict(conn.execute("SELECT source_id, value_problems FROM jobs"))
+        posted = dict(conn.execute("SELECT source_id, posted_raw FROM jobs"))
+        salary = conn.execute(
+            "SELECT salary_min, salary_max FROM jobs WHERE source_id = ?", (str(bad["id"]),)
+        ).fetchone()
+    problems = json.loads(rows[str(bad["id"])])
+    assert any("unreadable posted date 'sometime soon'" in p for p in problems), problems
+    assert any("salary" in p and "negative" in p for p in problems), problems
+    assert posted[str(bad["id"])] == "sometime soon" and salary == (None, None)
+    assert json.loads(rows[str(good["id"])]) == []
