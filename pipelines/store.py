@@ -324,10 +324,9 @@ class Store:
         self.counts["reopened"] += reopened
         return len(ids)
 
-    def _existing(self, rows: list[dict]) -> dict[tuple[str, str], dict[str, Any]]:
-        """(source, source_id) -> {id, content_hash, match_key, last_spider, status,
-        missed_listings} of stored postings."""
-        found: dict[tuple[str, str], dict[str, Any]] = {}
+    def _lookup(self, rows: list[dict], columns: str):
+        """``(source, source_id, *columns)`` of the stored postings among ``rows``, looked up
+        through the (source, source_id) index, 500 ids a query."""
         by_source: dict[str, list[str]] = {}
         for row in rows:
             by_source.setdefault(row["source"], []).append(row["source_id"])
@@ -335,18 +334,34 @@ class Store:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for sid, job_id, digest, key, spider, status, missed in self.conn.execute(
-                    "SELECT source_id, id, content_hash, match_key,"
-                    " (SELECT spider FROM crawls WHERE crawls.id = jobs.last_crawl_id),"
-                    " status, missed_listings"
-                    f" FROM jobs WHERE source = ? AND source_id IN ({marks})",
+                for found in self.conn.execute(
+                    f"SELECT source_id, {columns} FROM jobs"
+                    f" WHERE source = ? AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
-                    found[(source, sid)] = {
-                        "id": job_id, "content_hash": digest, "match_key": key,
-                        "last_spider": spider, "status": status, "missed_listings": missed,
-                    }  # fmt: skip
-        return found
+                    yield (source, *found)
+
+    def _existing(self, rows: list[dict]) -> dict[tuple[str, str], dict[str, Any]]:
+        """(source, source_id) -> {id, content_hash, match_key, last_spider, status,
+        missed_listings} of stored postings."""
+        columns = (
+            "id, content_hash, match_key,"
+            " (SELECT spider FROM crawls WHERE crawls.id = jobs.last_crawl_id),"
+            " status, missed_listings"
+        )
+        return {
+            (source, sid): {
+                "id": job_id,
+                "content_hash": digest,
+                "match_key": key,
+                "last_spider": spider,
+                "status": status,
+                "missed_listings": missed,
+            }
+            for source, sid, job_id, digest, key, spider, status, missed in self._lookup(
+                rows, columns
+            )
+        }
 
     def _stored_rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         found: dict[int, dict[str, Any]] = {}
@@ -363,20 +378,7 @@ class Store:
 
     def _ids(self, rows: list[dict]) -> dict[tuple[str, str], int]:
         """(source, source_id) -> id of stored ``rows``, in the order of the index lookup."""
-        found: dict[tuple[str, str], int] = {}
-        by_source: dict[str, list[str]] = {}
-        for row in rows:
-            by_source.setdefault(row["source"], []).append(row["source_id"])
-        for source, ids in by_source.items():
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for sid, job_id in self.conn.execute(
-                    f"SELECT source_id, id FROM jobs WHERE source = ? AND source_id IN ({marks})",
-                    [source, *chunk],
-                ):
-                    found[(source, sid)] = job_id
-        return found
+        return {(source, sid): job_id for source, sid, job_id in self._lookup(rows, "id")}
 
     def _insert(self, rows: list[dict]) -> None:
         if not rows:
