@@ -9,7 +9,8 @@ After every kill:
 
 * ``PRAGMA integrity_check`` and the full-text index's own integrity check pass;
 * the killed crawl's ``crawls`` row (when it got one) has no ``finished_at`` and
-  no ``finish_reason``;
+  no ``finish_reason`` (a kill that lands after the crawl committed its finish, while
+  the process shuts down, counts as a complete crawl: it must have counted every posting);
 * the counters committed with the batches add up (``jobs`` rows = sum of
   ``items_new``; rows last touched by the killed crawl = its ``items_scraped``);
 * no posting is closed: closing is decided only when a crawl finishes.
@@ -35,13 +36,17 @@ from pathlib import Path
 
 import pytest
 
-from crawler.bench.corpus import derived_records
+from crawler.bench.corpus import derived_records, write_sitemap_board
 from pipelines.store import CONTENT_FIELDS
 from tests.conftest import FAST, MIRROR, ROOT
 
 POSTINGS = 300
 BATCH = 4
 COMPARED = [*CONTENT_FIELDS, "content_hash", "source", "source_id"]
+PAGES = 150  # the sitemap board: RemoteWLB's layout, 6 shards of 25 job pages
+SITEMAP_COMPARED = [*COMPARED, "url", "lastmod", "status"]
+# Before the recorded pages' validThrough, so that nothing but a kill could close a posting.
+SITEMAP_SETTINGS = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z"}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +62,8 @@ def corpus(tmp_path_factory):
     return root
 
 
-def crawl_command(db: Path, server_url: str) -> list[str]:
+def crawl_command(db: Path, server_url: str, spider: str = "remoteok") -> list[str]:
+    extra = SITEMAP_SETTINGS if spider == "remotewlb" else {}
     settings = {
         **FAST,
         "LOG_LEVEL": "WARNING",
@@ -65,16 +71,17 @@ def crawl_command(db: Path, server_url: str) -> list[str]:
         "MIRROR_URL": server_url,
         "STORE_BATCH_SIZE": str(BATCH),
         "STORE_BATCH_SECONDS": "3600",  # batches by size only: many, and at known sizes
+        **extra,
     }
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "remoteok"]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     return cmd
 
 
-def start(db: Path, server_url: str) -> subprocess.Popen:
+def start(db: Path, server_url: str, spider: str = "remoteok") -> subprocess.Popen:
     return subprocess.Popen(
-        crawl_command(db, server_url),
+        crawl_command(db, server_url, spider),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -132,17 +139,39 @@ def kill_at(proc: subprocess.Popen, db: Path, after_crawl: int, point: tuple[str
     return True
 
 
-def rows_by_id(db: Path) -> dict[str, dict]:
+def completed(
+    proc: subprocess.Popen, landed: bool, db: Path, after_crawl: int, postings: int, where: str
+) -> bool:
+    """Whether the crawl ran to its end: it exited by itself, or the kill came only after
+    it had committed its finish (while the process was shutting down). Either way it must
+    then have finished normally, with every posting counted."""
+    if landed:
+        sql = "SELECT finished_at, finish_reason, items_scraped FROM crawls WHERE id > ?"
+        try:
+            rows = read(db, sql, after_crawl)
+        except sqlite3.OperationalError:  # no file or no table yet: killed while starting
+            return False
+        if not rows or rows[0][0] is None:
+            return False  # killed mid-crawl
+        assert rows[0][1:] == ("finished", postings), f"{where}: {rows[0]}"
+        return True
+    assert proc.returncode == 0, f"{where}: {proc.stderr.read()}"
+    return True
+
+
+def rows_by_id(db: Path, compared: list[str] = COMPARED) -> dict[str, dict]:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
-        cols = ", ".join(f'"{c}"' for c in COMPARED)
+        cols = ", ".join(f'"{c}"' for c in compared)
         return {r["source_id"]: dict(r) for r in conn.execute(f"SELECT {cols} FROM jobs")}
     finally:
         conn.close()
 
 
-def check_after_kill(db: Path, killed_crawl: int | None, where: str) -> dict[str, dict]:
+def check_after_kill(
+    db: Path, killed_crawl: int | None, where: str, compared: list[str] = COMPARED
+) -> dict[str, dict]:
     """The invariants a kill must never break; returns the stored postings by id."""
     conn = sqlite3.connect(db, timeout=10)
     try:
@@ -166,17 +195,19 @@ def check_after_kill(db: Path, killed_crawl: int | None, where: str) -> dict[str
         assert closed == 0, f"{where}: {closed} postings closed"
     finally:
         conn.close()
-    return rows_by_id(db)
+    return rows_by_id(db, compared)
 
 
-def kill_points(rng: random.Random, count: int) -> list[tuple[str, float]]:
+def kill_points(
+    rng: random.Random, count: int, postings: int = POSTINGS
+) -> list[tuple[str, float]]:
     """Mostly after a random number of committed postings, one in five at a random moment."""
     points: list[tuple[str, float]] = []
     for _ in range(count):
         if rng.random() < 0.2:
             points.append(("time", rng.uniform(0.0, 2.5)))
         else:
-            points.append(("items", rng.randint(0, POSTINGS)))
+            points.append(("items", rng.randint(0, postings)))
     return points
 
 
@@ -199,8 +230,7 @@ def test_kill_9_at_random_points_loses_no_committed_batch_and_a_rerun_completes(
         proc = start(db, server.url)
         landed = kill_at(proc, db, before, point)
         where = f"seed {seed}, attempt {attempts}, kill point {point}"
-        if not landed:
-            assert proc.returncode == 0, f"{where}: {proc.stderr.read()}"
+        if completed(proc, landed, db, before, POSTINGS, where):
             continue
         kills += 1
         if not db.exists():
@@ -237,4 +267,103 @@ def test_kill_9_at_random_points_loses_no_committed_batch_and_a_rerun_completes(
     assert last[3] == 0, f"{where}: the rerun had to correct {last[3]} committed rows"
     assert distinct == POSTINGS, where
     # Every killed crawl that got as far as a crawls row still says it never finished.
+    assert killed_crawls and unfinished == killed_crawls, where
+
+
+@pytest.fixture(scope="module")
+def sitemap_board(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kill-sitemap") / "mirror"
+    manifest = write_sitemap_board(root, PAGES, seed=11, shard_size=25)
+    assert manifest.postings == PAGES and len(manifest.handles) == 6
+    return root
+
+
+def test_kill_9_a_sitemap_crawl_at_random_points_and_the_lastmod_skipping_rerun_completes_it(
+    sitemap_board, make_replay, tmp_path, heavy
+):
+    """The same for RemoteWLB's shape: a sitemap index, shards, one JSON-LD page a posting.
+
+    A rerun does not fetch a page already stored with the same ``lastmod``: it only
+    refreshes it (``posting_listed``), and counts it as scraped and unchanged. So "what the
+    complete crawl stores" is an uninterrupted crawl into a fresh database: every committed
+    row, and in the end every row, equals that one column for column (``lastmod`` and
+    ``url`` included); the final crawl skips exactly the pages stored before it, fetches
+    and inserts the rest, updates none, and lists every posting (all carry its crawl id).
+    5 kill points by default, 25 with ``pytest --heavy``.
+    """
+    seed = int(os.environ.get("JOBCRAWL_FAULT_SEED") or random.randrange(2**32))
+    rng = random.Random(seed)
+    wanted = 25 if heavy else 5
+    server = make_replay(sitemap_board)
+
+    clean_db = tmp_path / "clean.db"
+    clean = subprocess.run(
+        crawl_command(clean_db, server.url, "remotewlb"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert clean.returncode == 0, clean.stderr
+    complete = check_after_kill(clean_db, None, "the uninterrupted crawl", SITEMAP_COMPARED)
+    assert len(complete) == PAGES
+
+    db = tmp_path / "jobs.db"
+    kills, attempts, killed_crawls = 0, 0, set()
+    points = kill_points(rng, wanted * 3, PAGES)
+    while kills < wanted:
+        assert attempts < len(points), f"seed {seed}: only {kills} kills landed mid-crawl"
+        point = points[attempts]
+        attempts += 1
+        before = last_crawl(db)
+        proc = start(db, server.url, "remotewlb")
+        landed = kill_at(proc, db, before, point)
+        where = f"seed {seed}, attempt {attempts}, kill point {point}"
+        if completed(proc, landed, db, before, PAGES, where):
+            continue
+        kills += 1
+        if not db.exists():
+            continue
+        after = last_crawl(db)
+        if after > before:
+            killed_crawls.add(after)
+        killed = after if after > before else None
+        rows = check_after_kill(db, killed, where, SITEMAP_COMPARED)
+        for source_id, row in rows.items():
+            assert row == complete[source_id], f"{where}: posting {source_id} differs"
+
+    stored_before = len(rows_by_id(db))
+    final = subprocess.run(
+        crawl_command(db, server.url, "remotewlb"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert final.returncode == 0, final.stderr
+    where = f"seed {seed}, after {kills} kills, the complete rerun"
+    assert check_after_kill(db, None, where, SITEMAP_COMPARED) == complete, where
+    conn = sqlite3.connect(db)
+    try:
+        last = conn.execute(
+            "SELECT id, finished_at, finish_reason, items_scraped, items_new, items_updated,"
+            " items_unchanged, pages_skipped FROM crawls ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        unfinished = {r[0] for r in conn.execute("SELECT id FROM crawls WHERE finished_at IS NULL")}
+        distinct = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT source, source_id FROM jobs)"
+        ).fetchone()[0]
+        listed = conn.execute(
+            "SELECT COUNT(*) FROM jobs WHERE last_crawl_id = ?", (last[0],)
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    crawl_id, finished_at, reason, scraped, new, updated, unchanged, skipped = last
+    assert finished_at and reason == "finished" and scraped == PAGES, f"{where}: {last}"
+    assert distinct == PAGES, where
+    # Pages stored with their lastmod were skipped, not refetched, and still counted as seen.
+    assert skipped == stored_before and unchanged == stored_before, f"{where}: {last}"
+    assert new == PAGES - stored_before, f"{where}: {last}"
+    assert updated == 0, f"{where}: the rerun had to correct {updated} committed rows"
+    assert listed == PAGES, f"{where}: only {listed} postings refreshed by the rerun"
     assert killed_crawls and unfinished == killed_crawls, where
