@@ -1,13 +1,19 @@
-# jobcrawl's front door. Every target creates .venv on first use.
+# jobcrawl's front door. Every target creates .venv on first use, from requirements.lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
+# How requirements.lock is made from pyproject.toml (uv, itself pinned in the lock).
+LOCK := $(BIN)/uv pip compile pyproject.toml --extra test --group tools --universal \
+	--python-version 3.11 --generate-hashes --quiet -o requirements.lock
 
-.PHONY: help setup crawl test lint format demo docs accuracy bench clean placenames
+.PHONY: help setup lock upgrade crawl test lint format demo docs accuracy bench clean placenames
 
 help:
+	@echo "make setup   - create .venv with the exact versions of requirements.lock"
+	@echo "make lock    - regenerate requirements.lock from pyproject.toml (keeps current pins)"
+	@echo "make upgrade - move the lock to the newest allowed versions, regenerate what depends on them"
 	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
 	@echo "make test    - run the whole test suite"
 	@echo "make lint    - ruff check + format check"
@@ -17,13 +23,28 @@ help:
 	@echo "make accuracy - normalisation accuracy per field on the labelled real samples"
 	@echo "make bench   - speed/memory figures on a scaled replay (ARGS=\"--postings 20000\")"
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# A fresh venv holding exactly the locked versions (hash-checked), then the project itself,
+# built with the locked setuptools (no build isolation: nothing unlocked is fetched).
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Same pins as before where pyproject.toml still allows them; commit the result.
+lock: $(STAMP)
+	$(LOCK)
+	$(MAKE) setup
+
+# The newest versions pyproject.toml allows, then what is generated from them. Review the
+# diff (requirements.lock, placenames.json.gz, DATA_FORMAT.md) and commit it as one upgrade.
+upgrade: $(STAMP)
+	$(LOCK) --upgrade
+	$(MAKE) setup
+	$(MAKE) placenames docs
 
 crawl: $(STAMP)
 	$(BIN)/scrapy crawlall $(ARGS)

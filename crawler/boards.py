@@ -35,7 +35,16 @@ BOARDS_DIR = ROOT / "data" / "boards"
 _HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%-]*$")
 
 
-class BoardListError(ValueError):
+class SpiderConfigError(ValueError):
+    """A spider cannot start as configured (board list, site config, arguments).
+
+    The message is one line that names the file, entry or argument. ``scrapy crawl``
+    and ``crawlall`` log it as ``<spider>: cannot start: <message>``, with no
+    traceback (it is the user's configuration, not a bug), and exit 1 / 2.
+    """
+
+
+class BoardListError(SpiderConfigError):
     """A board list (or ``-a companies=``) that cannot be read; the message is one line."""
 
 

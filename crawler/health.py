@@ -29,9 +29,14 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
     postings measured would have been expected to have the field, so small boards
     (and recrawls of sitemap boards that skip unchanged pages) do not flap.
 ``http_errors``
-    requests that finally failed (error status or download error after the
-    retries; robots.txt and retried attempts are not counted) exceed
-    ``HEALTH_MAX_ERROR_FRACTION`` (0.1) of the requests.
+    requests that finally failed with an error status (or a download error that
+    is not a network failure) after the retries (robots.txt and retried attempts
+    are not counted) exceed ``HEALTH_MAX_ERROR_FRACTION`` (0.1) of the requests.
+``unreachable``
+    the same for requests that never got an answer: the host could not be
+    reached (DNS lookup failed, connection refused, timed out, TLS handshake
+    failed, connection lost), e.g. ``2 of 2 requests could not connect (DNS
+    lookup failed x2)``. Counted by ``crawler/network.py``.
 ``rejects``
     records written to ``rejects`` exceed ``HEALTH_MAX_REJECT_FRACTION`` (0.1)
     of all records.
@@ -78,6 +83,9 @@ FILL_FIELDS = [name for name, _t, _d in item_fields() if name not in NOT_MEASURE
 FILL_PREFIX = "jobcrawl/fill/"  # stored postings, after the pipelines
 GIVEN_PREFIX = "jobcrawl/given/"  # postings as the spider handed them over
 ITEMS = "_items"  # the count of postings, under each prefix
+# Requests that never got an answer (crawler/network.py): per kind under UNREACHABLE/.
+UNREACHABLE = "jobcrawl/unreachable"
+UNREACHABLE_ROBOTS = "jobcrawl/unreachable_robots"
 FILL_ITEMS = FILL_PREFIX + ITEMS
 GIVEN_ITEMS = GIVEN_PREFIX + ITEMS
 GIVEN = "given:"  # key prefix of the as-given rates in ``fill_rates``
@@ -175,7 +183,8 @@ def request_outcomes(stats: Mapping[str, Any]) -> tuple[int, int]:
     ``requests`` leaves out robots.txt and retried attempts; ``failed`` counts the
     requests whose *last* attempt ended in an HTTP status >= 400 or a download
     error. A 429 retried into a 200 is one request and no failure; a 500 given up
-    after three retries is one request and one failure.
+    after three retries is one request and one failure. ``failed`` includes the
+    requests that never got an answer (``unreachable_requests``).
     """
     sent = int(stats.get("downloader/request_count") or 0)
     retries = int(stats.get("retry/count") or 0)
@@ -184,7 +193,21 @@ def request_outcomes(stats: Mapping[str, Any]) -> tuple[int, int]:
     bad += int(stats.get("downloader/exception_count") or 0)
     robots_bad = _count(stats, "robotstxt/response_status_count/", min_status=400)
     robots_bad += _count(stats, "robotstxt/exception_count/")
+    robots_bad += int(stats.get(UNREACHABLE_ROBOTS) or 0)  # ended by NetworkErrorMiddleware
     return max(sent - retries - robots, 0), max(bad - retries - robots_bad, 0)
+
+
+def unreachable_requests(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Requests (not robots.txt) that never got an answer, by kind: ``{"DNS lookup failed": 2}``.
+
+    Counted by ``crawler/network.py`` once a request's retries are spent.
+    """
+    prefix = UNREACHABLE + "/"
+    return {
+        key.removeprefix(prefix).replace("_", " "): int(value)
+        for key, value in stats.items()
+        if key.startswith(prefix) and int(value or 0) > 0
+    }
 
 
 def evaluate(
@@ -236,8 +259,16 @@ def evaluate(
                     f"{was:.0%} in healthy crawl {base.get('id')}"
                 )
     requests, failed = request_outcomes(stats)
+    unreachable = unreachable_requests(stats)
+    no_answer = sum(unreachable.values())
+    failed -= min(no_answer, failed)  # error statuses (and other download errors) only
     if failed and failed > rules.max_error_fraction * requests:
         problems["http_errors"] = f"{failed} of {requests} requests failed"
+    if no_answer and no_answer > rules.max_error_fraction * requests:
+        kinds = ", ".join(
+            f"{kind} x{n}" if n > 1 else kind for kind, n in sorted(unreachable.items())
+        )
+        problems["unreachable"] = f"{no_answer} of {requests} requests could not connect ({kinds})"
     rejected = int(row.get("items_rejected") or 0)
     if rejected and rejected > rules.max_reject_fraction * (rejected + items):
         problems["rejects"] = f"{rejected} of {rejected + items} records rejected"

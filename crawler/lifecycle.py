@@ -77,7 +77,9 @@ LISTINGS_STAT = "jobcrawl/listings"
 # and a listing that shrank is caught by its own collapse check (so one failed company of
 # two does not stop the other from closing its postings). An unreadable listing answer is
 # that listing's reject; an unreadable sitemap is caught by ``UNATTRIBUTED_LOSSES`` below.
-LISTING_LEVEL_CHECKS = frozenset({"http_errors", "rejects", "count_drop", "unreadable"})
+LISTING_LEVEL_CHECKS = frozenset(
+    {"http_errors", "unreachable", "rejects", "count_drop", "unreadable"}
+)
 # Crawl stats that mean something was lost that no listing can be blamed for.
 UNATTRIBUTED_LOSSES = {
     "jobcrawl/bad_sitemap": "a sitemap could not be read",

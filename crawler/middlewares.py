@@ -22,7 +22,8 @@
     as failed. Waiting holds back only the request being retried (the download
     slot is free meanwhile). Stats: ``jobcrawl/retry_after/count``,
     ``jobcrawl/retry_after/seconds``, ``jobcrawl/retry_after/too_long``,
-    ``jobcrawl/backoff/seconds``.
+    ``jobcrawl/backoff/seconds``. A network failure's give-up line is logged at DEBUG:
+    ``crawler/network.py`` writes its one line instead.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+
+from crawler.network import failure_kind
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +173,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
     async def process_exception(self, request, exception):
-        retry = super().process_exception(request, exception)
+        quiet = failure_kind(exception) is not None and "give_up_log_level" not in request.meta
+        if quiet:  # NetworkErrorMiddleware says it in one line once the retries are spent
+            request.meta["give_up_log_level"] = logging.DEBUG
+        try:
+            retry = super().process_exception(request, exception)
+        finally:
+            if quiet:
+                request.meta.pop("give_up_log_level", None)
         if retry is not None:
+            if quiet:
+                retry.meta.pop("give_up_log_level", None)
             wait = backoff_seconds(retry.meta["retry_times"], self.backoff_base, self.backoff_max)
             if wait > 0:
                 self.crawler.stats.inc_value("jobcrawl/backoff/seconds", wait)

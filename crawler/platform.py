@@ -28,7 +28,8 @@ Which companies are crawled:
 
 A bad list stops the spider from being created: ``BoardListError`` carries a
 one-line message naming the file and line, the crawl never starts (no requests,
-no ``crawls`` row) and ``scrapy crawl`` exits with status 1.
+no ``crawls`` row), ``scrapy crawl`` logs ``<name>: cannot start: <message>`` with no
+traceback and exits with status 1.
 
 What the base adds to ``JsonApiSpider``:
 
@@ -49,7 +50,6 @@ import scrapy
 
 from crawler.boards import (
     PLATFORM_OPTIONS,
-    BoardListError,
     Company,
     board_list_path,
     display_path,
@@ -73,20 +73,25 @@ class PlatformSpider(JsonApiSpider):
             (k, str(kwargs.pop(k))) for k in list(kwargs) if k in allowed and k != "name"
         ]
         super().__init__(*args, **kwargs)
-        try:
-            defaults = parse_options(arg_options, self.name, "-a")
-            if companies is not None:
-                listed = parse_companies_arg(companies, self.name)
-                self.companies_source = "-a companies"
-            else:
-                path = board_list or board_list_path(self.name)
-                listed = load_board_list(self.name, path)
-                self.companies_source = display_path(path)
-        except BoardListError as exc:
-            # Say it in one line before Scrapy prints the traceback of the failed start.
-            self.logger.critical("%s: cannot start: %s", self.name, exc)
-            raise
+        defaults = parse_options(arg_options, self.name, "-a")
+        if companies is not None:
+            listed = parse_companies_arg(companies, self.name)
+            self.companies_source = "-a companies"
+        else:
+            path = board_list or board_list_path(self.name)
+            listed = load_board_list(self.name, path)
+            self.companies_source = display_path(path)
         self.companies = [with_defaults(c, defaults) for c in listed]
+
+    @classmethod
+    def unrunnable_reason(cls) -> str | None:
+        """Why a plain ``crawlall`` cannot run this spider (its list is empty), or None.
+
+        A list that cannot be read raises ``BoardListError``: a configuration error.
+        """
+        if not load_board_list(cls.name):
+            return f"no company listed in {display_path(board_list_path(cls.name))}"
+        return None
 
     def company_url(self, company: Company) -> str:
         raise NotImplementedError(f"{type(self).__name__} must define company_url()")

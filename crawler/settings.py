@@ -57,7 +57,9 @@ ITEM_PIPELINES = {
 
 # --- being a good citizen -------------------------------------------------------------------
 # Boards may want to reach whoever runs the crawler: set this to your own page or mail.
-CONTACT_URL = "https://github.com/jobcrawl/jobcrawl"
+# The placeholder below is the project's page, not yours: crawlall warns while it is unchanged.
+PLACEHOLDER_CONTACT_URL = "https://github.com/jobcrawl/jobcrawl"
+CONTACT_URL = PLACEHOLDER_CONTACT_URL
 USER_AGENT = ""  # empty: "jobcrawl/0.1 (+CONTACT_URL)", built at the end of this file
 ROBOTSTXT_OBEY = True
 # robots.txt groups are matched on the product token, not the whole User-Agent.
@@ -85,6 +87,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Engine side of robots/retry: sees each request's final outcome, per listing.
     "crawler.listings.ListingTrackerMiddleware": 40,
+    # Outermost: a request that finally could not reach its host is one log line.
+    "crawler.network.NetworkErrorMiddleware": 30,
     # Where Scrapy's HttpCacheMiddleware sits: conditional requests (crawler/incremental.py).
     "crawler.incremental.ConditionalCacheMiddleware": 900,
 }

@@ -72,6 +72,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
+from crawler.network import Unreachable
 from crawler.normalize.dates import to_utc_iso
 
 JSONLD_XPATH = (
@@ -426,7 +427,8 @@ class StructuredDataSpider(SitemapSpider):
     def sitemap_failed(self, failure) -> None:
         # A sitemap that cannot be fetched hides every job it lists: say so loudly.
         self.crawler.stats.inc_value("jobcrawl/sitemap_errors")
-        self.logger.error("sitemap %s failed: %s", failure.request.url, failure.value)
+        if not failure.check(Unreachable):  # that one is already said in one line
+            self.logger.error("sitemap %s failed: %s", failure.request.url, failure.value)
 
     def _entry_meta(self, board: dict, entry: dict) -> dict:
         return {"board": board, "sitemap_entry": entry, "lastmod": to_utc_iso(entry.get("lastmod"))}

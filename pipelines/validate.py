@@ -1,5 +1,12 @@
 """100 · validate: an item that cannot be identified becomes a ``Reject``; gaps are counted.
 
+Any item Scrapy knows (a ``dict``, a ``scrapy.Item``, a dataclass or attrs object: what
+``itemadapter.ItemAdapter`` reads) is read into a ``JobPosting`` here, so a spider from
+elsewhere that yields plain dicts is stored like ours: its keys that name ``JobPosting``
+fields fill them, other keys go into ``extras``, and a missing ``source`` is the spider's
+name. The steps after this one see only ``JobPosting`` and ``Reject``. Anything else is
+kept as a ``Reject`` (``not an item``), never passed by silently.
+
 Soft validation: only what makes a row unusable (no identity, no link to the
 posting, a field of the wrong type) is rejected, with a reason. Missing optional
 fields are counted per field in the crawl stats (``jobcrawl/missing/<field>``)
@@ -8,10 +15,14 @@ for fill-rate reports.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
+
+from itemadapter import ItemAdapter
 
 from crawler.items import JobPosting, Reject
 from pipelines.counts import CountingPipeline
+
+FIELDS = frozenset(f.name for f in fields(JobPosting))
 
 REQUIRED = ("source", "source_id", "url")
 REPORTED = ("title", "company", "posted_raw", "description_html", "location_raw", "salary_raw")
@@ -34,10 +45,44 @@ def problems(item: JobPosting) -> list[str]:
     return reasons
 
 
+def as_posting(item, spider_name: str | None = None) -> JobPosting | Reject:
+    """Read any Scrapy item into a ``JobPosting`` (see module doc); ours pass unchanged."""
+    if isinstance(item, JobPosting | Reject):
+        return item
+    if not ItemAdapter.is_item(item):
+        return Reject(spider_name, None, f"not an item: {type(item).__name__}", repr(item)[:2000])
+    data = ItemAdapter(item).asdict()
+    known = {k: v for k, v in data.items() if k in FIELDS}
+    others = {k: v for k, v in data.items() if k not in FIELDS}
+    if others:
+        extras = known.get("extras")
+        if extras is None or isinstance(extras, dict):
+            known["extras"] = {**(extras or {}), **others}
+        else:  # keep what the spider gave beside the other keys
+            known["extras"] = {"extras": extras, **others}
+    known.setdefault("source", spider_name)
+    return JobPosting(**known)
+
+
 class ValidatePipeline(CountingPipeline):
+    def __init__(self, stats, spider_name: str | None = None):
+        super().__init__(stats)
+        self.spider_name = spider_name
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        spider = getattr(crawler, "spider", None)
+        return cls(crawler.stats, getattr(spider, "name", None) or crawler.spidercls.name)
+
     def process_item(self, item):
         if not isinstance(item, JobPosting):
-            return item
+            if isinstance(item, Reject):
+                return item
+            self.counts["jobcrawl/adapted_items"] += 1
+            item = as_posting(item, self.spider_name)
+            if isinstance(item, Reject):
+                self.counts["jobcrawl/invalid"] += 1
+                return item
         reasons = problems(item)
         if reasons:
             self.counts["jobcrawl/invalid"] += 1

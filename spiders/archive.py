@@ -33,6 +33,7 @@ import scrapy
 import yaml
 from markdown_it import MarkdownIt
 
+from crawler.boards import SpiderConfigError
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
 
@@ -341,14 +342,21 @@ class ArchiveSpider(scrapy.Spider):
     # Archived pages are history: importing one neither reopens nor closes a posting.
     lifecycle_evidence = False
 
+    @classmethod
+    def unrunnable_reason(cls) -> str | None:
+        """Why a plain ``crawlall`` cannot run this spider (see ``crawlall --list``)."""
+        return "needs a folder: scrapy crawl archive -a path=DIR"
+
     def __init__(self, *args, path: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not path:
-            raise ValueError("archive needs -a path=DIR (a folder of *.md files, or one file)")
+            raise SpiderConfigError(
+                "archive needs -a path=DIR (a folder of *.md files, or one file)"
+            )
         root = Path(unquote(urlsplit(path).path)) if path.startswith("file:") else Path(path)
         self.root = root.expanduser().resolve()
         if not self.root.exists():
-            raise ValueError(f"archive path {path!r} does not exist")
+            raise SpiderConfigError(f"archive path {path!r} does not exist")
 
     def files(self) -> list[Path]:
         return [self.root] if self.root.is_file() else sorted(self.root.rglob("*.md"))

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 
+from crawler.boards import SpiderConfigError, display_path
 from crawler.structured import StructuredDataSpider
 
 CONFIG = Path(__file__).resolve().parent.parent / "data" / "boards" / "jobposting.toml"
@@ -34,30 +35,34 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 def _urls(value, where: str, key: str) -> list[str]:
     urls = [value] if isinstance(value, str) else value
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise ValueError(f"{where}: {key} must be a URL or a list of URLs")
+        raise SpiderConfigError(f"{where}: {key} must be a URL or a list of URLs")
     for url in urls:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise ValueError(f"{where}: {key} has {url!r}, not an http(s) URL")
+            raise SpiderConfigError(f"{where}: {key} has {url!r}, not an http(s) URL")
     return urls
 
 
 def load_sites(path: Path) -> list[dict]:
-    """The checked ``[[site]]`` entries of a config file; ``ValueError`` naming what is wrong."""
+    """The checked ``[[site]]`` entries of a config file; ``SpiderConfigError`` names the fault."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise SpiderConfigError(f"{path}: {exc}") from exc
     sites, names = [], set()
     for n, entry in enumerate(data.get("site", []), start=1):
         where = f"{path}: [[site]] #{n}"
         unknown = set(entry) - KEYS
         if unknown:
-            raise ValueError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(KEYS)}")
+            raise SpiderConfigError(
+                f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(KEYS)}"
+            )
         name = entry.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"{where}: name must be lower-case letters, digits, '_', '-', '.'")
+            raise SpiderConfigError(
+                f"{where}: name must be lower-case letters, digits, '_', '-', '.'"
+            )
         if name in names:
-            raise ValueError(f"{where}: name {name!r} used twice")
+            raise SpiderConfigError(f"{where}: name {name!r} used twice")
         names.add(name)
         where = f"{path}: site {name!r}"
         site = {
@@ -68,14 +73,14 @@ def load_sites(path: Path) -> list[dict]:
             "enabled": entry.get("enabled", True),
         }
         if not site["sitemaps"] and not site["listing_urls"]:
-            raise ValueError(f"{where}: give a sitemap or listing_urls")
+            raise SpiderConfigError(f"{where}: give a sitemap or listing_urls")
         if site["job_url_pattern"] is not None:
             try:
                 re.compile(site["job_url_pattern"])
             except (re.error, TypeError) as exc:
-                raise ValueError(f"{where}: job_url_pattern is not a regex: {exc}") from exc
+                raise SpiderConfigError(f"{where}: job_url_pattern is not a regex: {exc}") from exc
         if not isinstance(site["enabled"], bool):
-            raise ValueError(f"{where}: enabled must be true or false")
+            raise SpiderConfigError(f"{where}: enabled must be true or false")
         sites.append(site)
     return sites
 
@@ -86,6 +91,13 @@ class JobPostingSpider(StructuredDataSpider):
     # sitemaps): absence closes nothing; validThrough, 404 pages and the age limit do.
     complete_listing = False
 
+    @classmethod
+    def unrunnable_reason(cls) -> str | None:
+        """Why a plain ``crawlall`` cannot run this spider, or None (see ``crawlall --list``)."""
+        if not any(site["enabled"] for site in load_sites(CONFIG)):
+            return f"no enabled [[site]] in {display_path(CONFIG)} (or crawl one: -a sites=NAME)"
+        return None
+
     def __init__(self, *args, config: str | None = None, sites: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         configured = load_sites(Path(config) if config else CONFIG)
@@ -94,7 +106,7 @@ class JobPostingSpider(StructuredDataSpider):
             by_name = {s["name"]: s for s in configured}
             missing = [name for name in wanted if name not in by_name]
             if missing:
-                raise ValueError(f"unknown sites {missing}; configured: {sorted(by_name)}")
+                raise SpiderConfigError(f"unknown sites {missing}; configured: {sorted(by_name)}")
             self.sites = [by_name[name] for name in wanted]
         else:
             self.sites = [s for s in configured if s["enabled"]]

@@ -1,8 +1,10 @@
 """Shared fixtures: a replay server on 127.0.0.1 and real crawls through ``MIRROR_URL``.
 
-Crawls run as real ``scrapy crawl`` subprocesses (the Twisted reactor cannot be
-restarted inside one pytest process), with politeness delays turned off since
-the only server is our own replay server.
+Crawls run the real Scrapy engine inside the test process, on one reactor for the
+session (``tests/engine.py``); a crawl that changes the environment (``env=``) runs
+as a real ``scrapy crawl`` subprocess, as do the tests whose subject is the process
+itself (kill -9, SIGTERM, ``crawlall``: they call ``run_scrapy``). Politeness delays
+are turned off: the only server is our own replay server.
 """
 
 from __future__ import annotations
@@ -18,10 +20,17 @@ from pathlib import Path
 import pytest
 
 from crawler.replay import ReplayServer
+from tests import engine
+
+# Before any test module can import twisted.internet.reactor (and so install another one).
+engine.start_reactor()
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 MIRROR = FIXTURES / "mirror"
+
+# TESTS_CRAWL_SUBPROCESS=1 runs every crawl as a subprocess, as the suite once did (to compare).
+ALWAYS_SUBPROCESS = os.environ.get("TESTS_CRAWL_SUBPROCESS") == "1"
 
 # Our own replay server answers instantly: no need to wait between requests.
 FAST = {
@@ -104,15 +113,46 @@ def make_replay():
 
 @pytest.fixture
 def crawl(tmp_path, replay):
-    """``crawl("remoteok", server=..., db=..., args=[...], settings={...})`` runs a real crawl."""
+    """``crawl("remoteok", server=..., db=..., args=[...], settings={...})`` runs a real crawl.
 
-    def run(spider: str, *, server: ReplayServer | None = None, db: Path | None = None,
+    ``spider`` is a spider name (or, in-process only, a spider class). ``env=`` (or
+    ``subprocess=True``) runs ``python -m scrapy crawl`` in a subprocess instead.
+    """
+
+    def run(spider: str | type, *, server: ReplayServer | None = None, db: Path | None = None,
             args: list[str] | None = None, settings: dict | None = None,
-            env: dict | None = None) -> CrawlResult:  # fmt: skip
+            env: dict | None = None, subprocess: bool = False) -> CrawlResult:  # fmt: skip
         server = server or replay
         db = db or tmp_path / "jobs.db"
-        cmd = ["crawl", spider, *(args or [])]
         merged = {**FAST, "JOBS_DB": str(db), "MIRROR_URL": server.url, **(settings or {})}
+        if env is None and not subprocess and not ALWAYS_SUBPROCESS:
+            done = engine.crawl_in_process(spider, list(args or []), merged)
+            if done is not None:
+                return CrawlResult(done[0], done[1], db)
+        cmd = ["crawl", spider, *(args or [])]
+        for key, value in merged.items():
+            cmd += ["-s", f"{key}={value}"]
+        proc = run_scrapy(cmd, env=env)
+        return CrawlResult(proc.returncode, proc.stdout + proc.stderr, db)
+
+    return run
+
+
+@pytest.fixture
+def crawlall(tmp_path, replay):
+    """``crawlall(*args, server=, db=, settings=, env=)`` runs ``scrapy crawlall`` fast, offline."""
+
+    def run(*args: str, server=None, db: Path | None = None, settings: dict | None = None,
+            env: dict | None = None) -> CrawlResult:  # fmt: skip
+        db = db or tmp_path / "jobs.db"
+        merged = {
+            **FAST,
+            "JOBS_DB": str(db),
+            "MIRROR_URL": (server or replay).url,
+            "LOG_DIR": str(tmp_path / "logs"),
+            **(settings or {}),
+        }
+        cmd = ["crawlall", *args]
         for key, value in merged.items():
             cmd += ["-s", f"{key}={value}"]
         proc = run_scrapy(cmd, env=env)

@@ -13,32 +13,9 @@ from scrapy.exceptions import UsageError
 
 from crawler.commands.crawlall import BoardRun, select_boards, split_names, summary_lines
 from crawler.lock import CrawlLock, LockHeld, read_holder
-from tests.conftest import FAST, MIRROR, CrawlResult, load_json, run_scrapy
+from tests.conftest import MIRROR, load_json, run_scrapy
 
 SUMMARY_HEADER = "board items new updated closed rejected errors health"
-
-
-@pytest.fixture
-def crawlall(tmp_path, replay):
-    """``crawlall(*args, server=, db=, settings=, env=)`` runs ``scrapy crawlall`` fast, offline."""
-
-    def run(*args: str, server=None, db: Path | None = None, settings: dict | None = None,
-            env: dict | None = None) -> CrawlResult:  # fmt: skip
-        db = db or tmp_path / "jobs.db"
-        merged = {
-            **FAST,
-            "JOBS_DB": str(db),
-            "MIRROR_URL": (server or replay).url,
-            "LOG_DIR": str(tmp_path / "logs"),
-            **(settings or {}),
-        }
-        cmd = ["crawlall", *args]
-        for key, value in merged.items():
-            cmd += ["-s", f"{key}={value}"]
-        proc = run_scrapy(cmd, env=env)
-        return CrawlResult(proc.returncode, proc.stdout + proc.stderr, db)
-
-    return run
 
 
 def mirror_of(tmp_path: Path, *hosts: str) -> Path:

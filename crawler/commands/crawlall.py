@@ -8,10 +8,13 @@
     scrapy crawlall --list               # what would run, and why not the others
 
 Which boards: ``ENABLED_SPIDERS`` (settings), in that order. An enabled name
-with no spider in this checkout is skipped with a warning; a platform spider
-(Lever, Greenhouse, Ashby) whose ``data/boards/<name>.txt`` lists no company is
-skipped; a board list that cannot be read is a configuration error. ``--only``
-may name any spider of the project, enabled or not.
+with no spider in this checkout is skipped with a warning; a board that cannot
+run without ``-a`` arguments is skipped with its reason (its spider's
+``unrunnable_reason``: a platform whose ``data/boards/<name>.txt`` lists no
+company, ``jobposting`` with no enabled site, ``archive``, which needs ``-a
+path``); ``--list`` shows these reasons. A board list or site config that cannot
+be read is a configuration error. ``--only`` may name any spider of the project,
+enabled or not. A run with the placeholder ``CONTACT_URL`` warns once.
 
 How: one board after another in one Scrapy process, each board its own
 ``crawls`` row with its own stats, log counts and health verdict (running them
@@ -54,11 +57,12 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.boards import BoardListError, board_list_path, display_path, load_board_list
+from crawler.boards import SpiderConfigError
+from crawler.commands.crawl import log_config_error
 from crawler.lock import CrawlLock, LockHeld, pid_alive
 from crawler.logs import add_rotating_file_log, remove_file_log
-from crawler.platform import PlatformSpider
 from crawler.schema import open_db
+from crawler.settings import PLACEHOLDER_CONTACT_URL
 
 logger = logging.getLogger(__name__)
 # The summary goes to stdout as a table and, through this logger, to the log file only.
@@ -241,7 +245,7 @@ class Command(ScrapyCommand):
             raise UsageError("crawlall needs TWISTED_REACTOR_ENABLED", print_help=False)
         boards, notes = self.plan(opts)
         if opts.list:
-            print("\n".join([*(boards or ["(no board to crawl)"]), *notes]))
+            print("\n".join([*(boards or ["(no board to crawl)"]), *notes, *self.others(opts)]))
             return
         if not boards:
             raise UsageError(
@@ -271,18 +275,33 @@ class Command(ScrapyCommand):
         )
         chosen = []
         for name in boards:
-            spidercls = loader.load(name)
-            if issubclass(spidercls, PlatformSpider):
-                try:
-                    companies = load_board_list(name)
-                except BoardListError as exc:
-                    raise UsageError(str(exc), print_help=False) from None
-                if not companies:
-                    path = display_path(board_list_path(name))
-                    notes.append(f"{name}: no company listed in {path}: skipped")
-                    continue
+            try:
+                reason = unrunnable_reason(loader.load(name))
+            except SpiderConfigError as exc:
+                raise UsageError(str(exc), print_help=False) from None
+            if reason:
+                notes.append(f"{name}: {reason}: skipped")
+                continue
             chosen.append(name)
         return chosen, notes
+
+    def others(self, opts: argparse.Namespace) -> list[str]:
+        """For ``--list``: each spider this run leaves out by choice, and what it would need."""
+        if split_names(opts.only):
+            return []
+        loader = get_spider_loader(self.settings)
+        enabled, skipped = self.settings.getlist("ENABLED_SPIDERS"), split_names(opts.skip)
+        lines = []
+        for name in sorted(loader.list()):
+            if name in enabled and name not in skipped:
+                continue
+            why = "--skip" if name in skipped else "not in ENABLED_SPIDERS"
+            try:
+                reason = unrunnable_reason(loader.load(name))
+            except SpiderConfigError as exc:
+                reason = f"its configuration cannot be read: {exc}"
+            lines.append(f"{name}: {why}" + (f"; {reason}" if reason else ""))
+        return lines
 
     def crawl_boards(self, boards: list[str], notes: list[str], lock: CrawlLock) -> int:
         settings = self.settings
@@ -303,6 +322,13 @@ class Command(ScrapyCommand):
                     "took over a stale lock %s left by PID %s (%s) from %s",
                     lock.path, pid, state, lock.stale_holder.get("started_at", "?"),
                 )  # fmt: skip
+            if settings.get("CONTACT_URL") == PLACEHOLDER_CONTACT_URL:
+                logger.warning(
+                    "CONTACT_URL is still the placeholder %s: boards cannot reach whoever runs "
+                    "this crawler. Set CONTACT_URL (jobcrawl.local.toml, JOBCRAWL_CONTACT_URL "
+                    "or -s CONTACT_URL=...) to your own page or mail",
+                    PLACEHOLDER_CONTACT_URL,
+                )
             for note in notes:
                 logger.warning("%s", note)
             logger.info("crawlall: %s into %s", ", ".join(boards), db_path)
@@ -342,7 +368,8 @@ class Command(ScrapyCommand):
                         await process.crawl(run.crawler)
                     except Exception as exc:  # a board that cannot start must not stop the others
                         run.error = f"{type(exc).__name__}: {exc}"
-                        logger.error("%s: crawl failed: %s", name, run.error, exc_info=True)
+                        if not log_config_error(name, exc):
+                            logger.error("%s: crawl failed: %s", name, run.error, exc_info=True)
                     if _stat(run.crawler, "finish_reason") == "shutdown":
                         break  # Ctrl-C / SIGTERM: the remaining boards are not started
             finally:
@@ -357,6 +384,15 @@ class Command(ScrapyCommand):
             if name not in runs:
                 runs[name] = BoardRun(name, error="not run: crawlall was stopped")
         return [runs[name] for name in boards]
+
+
+def unrunnable_reason(spidercls) -> str | None:
+    """Why ``spidercls`` cannot run without ``-a`` arguments (its ``unrunnable_reason``), or None.
+
+    Raises ``SpiderConfigError`` when its configuration cannot be read.
+    """
+    reason = getattr(spidercls, "unrunnable_reason", None)
+    return reason() if reason else None
 
 
 def _stat(crawler, key: str) -> Any:
