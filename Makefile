@@ -49,8 +49,9 @@ upgrade: $(STAMP)
 crawl: $(STAMP)
 	$(BIN)/scrapy crawlall $(ARGS)
 
+# One pytest worker per core (pytest-xdist); crawls run in each worker's process.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
