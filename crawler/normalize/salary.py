@@ -146,8 +146,10 @@ _ATTACHED_PERIOD = (
     rf"(?:\s?(?:/|per|an?|each|a\s+|every)\s?{_PERIOD_WORD}\b"
     r"|\s?(?:hourly|annually|yearly|monthly|weekly|daily)\b)"
 )
+# A dollar or peso sign led by its code ("CAD $2,000", "USD $140,000"): the code names it.
+_CODE_SIGN = r"(?:\b(?:USD|CAD|AUD|NZD|SGD|HKD|MXN|COP|ARS|CLP|BRL)\s?(?=\$))"
 _ATOM = (
-    rf"(?P<pre>{_CUR})?\s?(?<![\w.,])(?P<num>{_NUM})"
+    rf"(?P<pre>{_CODE_SIGN}?{_CUR})?\s?(?<![\w.,])(?P<num>{_NUM})"
     r"(?P<k>\s?[kK](?![a-zA-Z]))?"
     r"(?P<big>\s?(?:mm|MM|[mMbB](?:n|il)?|million|billion|trillion)(?![a-zA-Z]))?"
     r"(?P<plus>\s?\+)?"
@@ -210,6 +212,12 @@ _PERIOD_OF = {
 }  # fmt: skip
 
 
+# A figure followed by a unit of time is a count of hours, days, weeks, months or years
+# ("10-20 hours per week", "up to 16 weeks of parental leave", "20 days PTO", "a 40-hour
+# week"), never pay; a period word after a slash or "per" ("$32/hr") is not a count.
+_COUNT_NOUN = _re.compile(
+    r"\s*(?:-\s*)?(?:hours?|hrs?|days?|weeks?|wks?|months?|mos|years?|yrs?)\b", _re.I
+)
 _ADDED = _re.compile(r"\s*(?:\+|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
 _FROM = _re.compile(r"(?i)\b(?:from|starting\s+at|starts?\s+at|at\s+least|minimum|floor|min\.?)\b")
 _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
@@ -246,6 +254,8 @@ def _currency_of(token: str | None) -> tuple[str | None, bool]:
     """(code or marker, stated) of a written currency: '$' -> ('$', False)."""
     if not token:
         return None, False
+    if len(token) > 3 and token[:3].isupper() and token.rstrip().endswith("$"):
+        return token[:3], True  # "CAD $"
     for symbol, code in _SYMBOLS:
         if token == symbol:
             return code, code not in ("$", "¥", "kr")
@@ -433,6 +443,8 @@ def _score(facts: _Sentence, group) -> tuple[int] | None:
     if sentence[end : end + 3].lstrip().startswith("%"):
         return None
     stated = any(a.group("pre") or a.group("post") for a in group)
+    if not stated and not group[-1].group("per") and _COUNT_NOUN.match(sentence, end):
+        return None
     strong = facts.about_pay
     if not stated and not strong:
         return None  # a figure without a currency counts only in a sentence about pay
