@@ -282,3 +282,46 @@ def test_company_descriptions_are_not_requirements(text):
 def test_a_requirement_next_to_company_words_still_counts():
     text = "Team members in this role must be based in Ireland."
     assert countries("Remote", None, text) == ["IE"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("This job can be based at our Denver, CO or Raleigh, NC sites.", ["US"]),
+        ("Relocation support is offered to our offices in Toronto or Vancouver.", ["CA"]),
+        ("We're hiring engineers in Poland and Portugal.", ["PL", "PT"]),
+        (
+            "At present we can employ people in the following countries: Chile, Peru, "
+            "Argentina, Uruguay, Paraguay, Bolivia, Ecuador, Colombia, Venezuela, Guyana, "
+            "Suriname, Panama, Costa Rica, Nicaragua, Honduras, El Salvador, Guatemala, "
+            "Belize, Mexico, Cuba, Jamaica, Haiti and the Dominican Republic.",
+            [
+                "AR",
+                "BO",
+                "BZ",
+                "CL",
+                "CO",
+                "CR",
+                "CU",
+                "DO",
+                "EC",
+                "GT",
+                "GY",
+                "HN",
+                "HT",
+                "JM",
+                "MX",
+                "NI",
+                "PA",
+                "PE",
+                "PY",
+                "SR",
+                "SV",
+                "UY",
+                "VE",
+            ],
+        ),  # fmt: skip
+    ],
+)
+def test_where_the_job_can_be_held_or_hired(text, expected):
+    assert countries("Remote", None, text) == expected

@@ -264,3 +264,38 @@ def test_hours_days_and_weeks_are_counts_not_pay(text, expected):
 def test_a_code_before_a_dollar_sign_names_the_currency():
     pay = salary_from_text("Compensation: AUD $9,000 - $11,000 per month")
     assert (pay.min, pay.max, pay.currency, pay.period) == (9000, 11000, "AUD", "month")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Compensation: ₩70,000,000 - ₩90,000,000 per year",
+            (70_000_000, 90_000_000, "KRW", "year"),
+        ),
+        ("Salario: COP 8.000.000 - 10.000.000 per month", (8_000_000, 10_000_000, "COP", "month")),
+        ("Salary: INR 2,400,000 - 3,600,000 per annum", (2_400_000, 3_600_000, "INR", "year")),
+        ("Salary: $5,000,000 per month", None),  # a dollar's bounds are unchanged
+    ],
+)
+def test_amounts_in_small_unit_currencies_are_plausible(text, expected):
+    pay = salary_from_text(text)
+    got = pay.problem is None and (pay.min, pay.max, pay.currency, pay.period)
+    assert (got or None) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Our range is min $120k to a maximum of $150k per year.", (120000, 150000)),
+        ("Base pay: $98,000 (entry market) to $131,000 (top market)", (98000, 131000)),
+        ("Salary: $100,000 (base) and $20,000 bonus", (100000, 100000)),  # no range
+    ],
+)
+def test_range_ends_with_words_or_asides_between_them(text, expected):
+    pay = salary_from_text(text)
+    assert (pay.min, pay.max) == expected
+
+
+def test_perk_amounts_are_not_pay():
+    assert salary_from_text("Perks: meal vouchers worth 400 RON/month, gym membership") is None

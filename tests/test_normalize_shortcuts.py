@@ -70,6 +70,8 @@ _PHRASES = [
     "open to remote candidates", "a 1099 contract", "a full-time contractor",
     "on a full-time basis", "hire a full-time designer", "Remote Locations: Spain",
     "the role is a hybrid", "regular in-office days", "partial in-person presence",
+    "relocation support to our Austin office", "able to hire in Spain", "based at our Denver HQ",
+    "hiring engineers in Poland", "we employ staff from Chile",
 ]  # fmt: skip
 
 

@@ -124,7 +124,11 @@ _STATE_AFTER_CITY = re.compile(r"\b([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}
 # Description sentences that say where the job is or who may apply.
 _STATEMENT = re.compile(
     r"(?im)^\W{0,3}(?:work\s+|job\s+|office\s+|remote\s+|hiring\s+)?locations?\s*(?:\(s\))?\s*[:\-–]"
-    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|within|of|outside)\b"
+    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|at|within|of|outside)\b"
+    # "relocation assistance to one of our offices in ...", "able to hire in the following
+    # countries: ..."
+    r"|\brelocat(?:e|ion)\b[^.\n]{0,40}?\bto\b"
+    r"|\b(?:able\s+to\s+hire|hire|hiring|employ)\s+(?:\w+\s+)?(?:in|from)\b"
     r"|\bopen\s+to\s+(?:candidates|applicants|people|residents|anyone)\b"
     r"|\bremote(?:ly)?\s*(?:\(|[-–—:/]\s)"
     r"|\bremote(?:ly)?,?\s+(?:in|within|from)\b"
@@ -134,7 +138,10 @@ _STATEMENT = re.compile(
 )
 # Where a _STATEMENT match can start: at the start of a line ("Location:", only when the
 # text says "location"), at one of these words, or at the word before "-based".
-_STATEMENT_WORDS = ("based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere")
+_STATEMENT_WORDS = (
+    "based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere", "relocat",
+    "able", "hir", "employ",
+)  # fmt: skip
 # Every match of _ANYWHERE holds one of these words, and starts with one of the others.
 _ANYWHERE_WORDS = ("anywhere", "global", "worldwide", "restriction", "independent")
 _ANYWHERE_STARTS = (
@@ -146,6 +153,7 @@ _PLACELESS = re.compile(
     r"(?i)^\W*(?:remote\W*)?(?:anywhere|global(?:ly)?|world\s?wide)(?:\W*remote)?\W*$"
 )
 _STATEMENT_SPAN = 220
+_LIST_SPAN = 1500
 _NEGATED = re.compile(
     r"(?i)\b(?:except|excluding|other than|not (?:in|from)|outside(?: of)?)\s+(?:the\s+)?$"
 )
@@ -481,7 +489,15 @@ def location_statements(text: str | None) -> list[str]:
         sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
         if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
             continue
-        end = start + _STATEMENT_SPAN
+        # A list announced by a colon ("the following countries: Australia, Austria, ...")
+        # is read to the sentence's end, however long.
+        lead = text[match.end() : match.end() + 60]
+        span = (
+            _LIST_SPAN
+            if re.match(r"[^.\n]{0,50}(?:following|these)\b[^.\n]{0,30}:", lead)
+            else _STATEMENT_SPAN
+        )
+        end = start + span
         stop = re.search(r"(?<=[a-z)\]])\.\s|\n|[!?]\s", text[match.end() : end])
         spans.append(text[start : match.end() + stop.start() if stop else end])
     return spans
