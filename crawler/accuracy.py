@@ -12,7 +12,9 @@ postings never seen:
 * **written against** (``tests/gold/postings.jsonl``): the project's own fixtures, which the
   normalisation rules were developed on;
 * **unseen** (``tests/gold/unseen.jsonl``): real postings from ``tests/fixtures/unseen/``,
-  labelled before any rule was changed for them.
+  labelled before any rule was changed for them;
+* **holdout** (``tests/gold/holdout.jsonl``): more such postings, labelled after the last rule
+  change and never used to change one (same targets as unseen).
 
 Each table shows a field's accuracy against its floor (written against) or target (unseen);
 every mismatch is listed with what the reader saw and what the pipeline produced. A field is
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 GOLD = ROOT / "tests" / "gold" / "postings.jsonl"
 UNSEEN_GOLD = ROOT / "tests" / "gold" / "unseen.jsonl"
+HOLDOUT_GOLD = ROOT / "tests" / "gold" / "holdout.jsonl"
 UNSEEN = FIXTURES / "unseen"
 CRAWL_TIME = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -161,6 +164,13 @@ def unseen_archive() -> Iterator[JobPosting]:
 
 
 UNSEEN_BOARDS: dict[str, Callable[[], Iterator[JobPosting]]] = {"archive": unseen_archive}
+
+
+def holdout_archive() -> Iterator[JobPosting]:
+    yield from archive(UNSEEN / "remotewlb-mirror-holdout")
+
+
+HOLDOUT_BOARDS: dict[str, Callable[[], Iterator[JobPosting]]] = {"archive": holdout_archive}
 
 
 def pipeline(source: str, item: JobPosting) -> JobPosting | str:
@@ -298,6 +308,11 @@ def evaluate_unseen() -> Report:
     return evaluate(UNSEEN_GOLD, UNSEEN_BOARDS, TARGETS, "unseen")
 
 
+def evaluate_holdout() -> Report:
+    """The postings labelled after the last rule change, against the same targets."""
+    return evaluate(HOLDOUT_GOLD, HOLDOUT_BOARDS, TARGETS, "holdout")
+
+
 def render(report: Report, show_mismatches: bool = True) -> str:
     limit = "floor" if report.name == "written against" else "target"
     lines = [
@@ -333,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="the tables only, no mismatches")
     args = parser.parse_args(argv)
-    reports = [evaluate(), evaluate_unseen()]
+    reports = [evaluate(), evaluate_unseen(), evaluate_holdout()]
     print("\n\n".join(render(r, show_mismatches=not args.quiet) for r in reports))
     return 0 if all(r.ok for r in reports) else 1
 

@@ -12,6 +12,7 @@ from crawler.accuracy import (
     TARGETS,
     UNSEEN_GOLD,
     evaluate,
+    evaluate_holdout,
     evaluate_unseen,
     main,
     render,
@@ -61,17 +62,24 @@ def test_every_unseen_posting_is_produced_and_labelled(unseen):
     assert all(unseen.counted[name] == unseen.total for name in ("title", "company", "url"))
 
 
-def test_the_command_reports_written_against_and_unseen_apart(capsys, report, unseen):
+def test_the_holdout_is_produced_whole():
+    holdout = evaluate_holdout()
+    assert holdout.missing == [] and holdout.rejected == [] and holdout.unlabelled == []
+    assert holdout.total >= 50
+
+
+def test_the_command_reports_written_against_unseen_and_holdout_apart(capsys, report, unseen):
     status = main([])
     out = capsys.readouterr().out
     written, _, rest = out.partition("Normalisation accuracy, unseen:")
+    unseen_part, _, holdout_part = rest.partition("Normalisation accuracy, holdout:")
     assert written.startswith("Normalisation accuracy, written against:")
-    assert "floor" in written and "target" in rest
+    assert "floor" in written and "target" in unseen_part and "target" in holdout_part
     for name in FLOORS:
         assert name in written
     for name in TARGETS:
-        assert name in rest
-    assert status == (0 if report.ok and unseen.ok else 1)
+        assert name in unseen_part and name in holdout_part
+    assert status == (0 if report.ok and unseen.ok and evaluate_holdout().ok else 1)
 
 
 def test_a_wrong_label_shows_up_as_a_mismatch(tmp_path):
