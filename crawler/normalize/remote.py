@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import any_match, lowered
+from crawler.normalize.text import any_match, line_starts, lowered, matches_from, word_positions
 
 _RAW = {
     "remote": "remote", "fully remote": "remote", "telecommute": "remote", "true": "remote",
@@ -101,10 +101,12 @@ _HYBRID_STARTS = (
     "this", "the", "hybrid", "one", "two", "three", "four", "in-office", "in office", "within",
     "some", "partial", "part-time", "regular", "split", "mix", "combination", "blend",
 )  # fmt: skip
-_ONSITE_WORDS = (
+_ONSITE_PLACE_WORDS = (
     "onsite", "on-site", "in-office", "in office", "in-person", "in person", "office-based",
-    "office based", "office",
+    "office based",
 )  # fmt: skip
+# Every _ONSITE match holds one of these ("based in our Tallinn office" holds "based").
+_ONSITE_WORDS = (*_ONSITE_PLACE_WORDS, "based")
 _ONSITE_STARTS = ("this", "the", *_ONSITE_WORDS)
 _REMOTE_STARTS = (
     "full", "100%", "completely", "entirely", "remote", "this", "the", "work", "wfh", "#li-remote",
@@ -175,6 +177,26 @@ _OFFICE_DAYS = re.compile(
     + _PER_WEEK
     + rf"|\b{_DAYS.format('m')}{_PER_WEEK}\s+(?:\w+\s+)?{_PLACE}"
 )
+# "some on-site time", "regular in-office days": the words those _HYBRID matches begin with.
+_PART_TIME_PLACES = tuple(
+    f"{share} {place}"
+    for share in ("some", "partial", "part-time", "regular")
+    for place in (
+        "on-site",
+        "onsite",
+        "on site",
+        "in-office",
+        "in office",
+        "in-person",
+        "in person",
+        "office",
+    )
+)
+# Where an _OFFICE_DAYS match starts: a place word ("in the office", "on-site") or a count.
+_OFFICE_DAYS_STARTS = (
+    "in", "at", "from", "into", "to", "on-site", "onsite", "in-office", "in office",
+    "in-person", "in person", "1", "2", "3", "4", "5", "one", "two", "three", "four", "five",
+)  # fmt: skip
 _OFFICE_DAYS_WORDS = ("office", "site", "person", "hub", "studio", "hq", "headquarters", "campus")
 _DAY_COUNT = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "one": 1, "two": 2, "three": 3}
 _DAY_COUNT |= {"four": 4, "five": 5}
@@ -206,12 +228,30 @@ def _office_days(text: str, low: str) -> str | None:
     """``onsite`` (five days) or ``hybrid`` (fewer) from an unconditional day count."""
     if "week" not in low or not any(word in low for word in _OFFICE_DAYS_WORDS):
         return None
-    for match in _OFFICE_DAYS.finditer(text):
+    starts = word_positions(text, _OFFICE_DAYS_STARTS)
+    weeks = word_positions(text, ("week",))
+    if starts is None or weeks is None:
+        found = _OFFICE_DAYS.finditer(text)
+    else:  # every match holds "week" within 150 characters of its start
+        found = matches_from(
+            _OFFICE_DAYS, text, [at for at in starts if any(0 <= w - at <= 150 for w in weeks)]
+        )
+    for match in found:
         if _CONDITION.search(_sentence_of(text, match.start(), match.end())):
             continue
         days = (match.group("n") or match.group("m")).lower()
         return "onsite" if _DAY_COUNT[days] >= 5 else "hybrid"
     return None
+
+
+def _matches(regex: re.Pattern, text: str, words, at_line_start: bool = False):
+    """``regex.finditer(text)``, tried only where a match can start (see ``any_match``)."""
+    starts = word_positions(text, words)
+    if starts is None:
+        return regex.finditer(text)
+    if at_line_start:
+        starts = sorted(set(starts) | set(line_starts(text)))
+    return matches_from(regex, text, starts)
 
 
 def _restriction(text: str | None) -> str | None:
@@ -231,12 +271,14 @@ def _restriction(text: str | None) -> str | None:
         or "commuting" in low
         or ("week" in low and "office" in low)
         or ("days" in low and ("in-office" in low or "in office" in low))
-        or any(word in low for word in ("office", "site", "person", "studio", "hub"))
+        or ("split" in low and "between" in low)
+        or any(word in low for word in ("mix of", "combination of", "blend of"))
+        or any(word in low for word in _PART_TIME_PLACES)
     ) and any_match(_HYBRID, text, _HYBRID_STARTS, at_line_start=True, at_digit=True):
         return "hybrid"
-    if any(word in low for word in _ONSITE_WORDS) and any_match(
-        _ONSITE, text, _ONSITE_STARTS, at_line_start=True
-    ):
+    if (
+        any(word in low for word in _ONSITE_PLACE_WORDS) or ("based" in low and "office" in low)
+    ) and any_match(_ONSITE, text, _ONSITE_STARTS, at_line_start=True):
         return "onsite"
     return None
 
@@ -253,7 +295,7 @@ def _says_remote(text: str | None) -> bool:
         return False
     return any(
         not _CONDITION.search(_sentence_before(text, match.start()))
-        for match in _REMOTE.finditer(text)
+        for match in _matches(_REMOTE, text, _REMOTE_STARTS, at_line_start=True)
     )
 
 
