@@ -313,7 +313,8 @@ VIEWS = {
                items_updated, items_unchanged, items_rejected, errors
         FROM crawls ORDER BY id DESC""",
     # One row per distinct job: ungrouped postings plus the canonical posting of each
-    # duplicate group (crawler/dedupe.py), with the group's size and boards.
+    # duplicate group (crawler/dedupe.py), with the group's size and boards. Hollow
+    # postings (no title, company or location; flagged in value_problems) are left out.
     "unique_jobs": """
         SELECT j.*, d.group_id AS duplicate_group, COALESCE(g.members, 1) AS duplicate_count,
                COALESCE(g.sources, j.source) AS duplicate_sources,
@@ -325,7 +326,9 @@ VIEWS = {
                           SUM(m.status = 'open') AS open_members
                    FROM duplicate_groups dg JOIN jobs m ON m.id = dg.job_id
                    GROUP BY dg.group_id) g ON g.group_id = d.group_id
-        WHERE d.job_id IS NULL OR d.canonical = 1""",
+        WHERE (d.job_id IS NULL OR d.canonical = 1)
+          AND (COALESCE(j.title, '') <> '' OR COALESCE(j.company, '') <> ''
+               OR COALESCE(j.location_raw, '') <> '')""",
     # One row per changed field of each version: "salary raised", "went remote"...
     "job_changes": """
         SELECT v.id AS version_id, v.job_id, j.source, j.source_id, j.title, v.crawl_id,

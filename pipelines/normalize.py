@@ -100,9 +100,21 @@ def normalize_salary(item: JobPosting, notes: list[str]) -> None:
         item.salary_source = source
 
 
+HOLLOW = "hollow record: no title, company or location"
+
+
+def is_hollow(item: JobPosting) -> bool:
+    """A posting that names nothing a reader could act on: no title, company or location.
+
+    It is kept (it has an id and a link, so its lifecycle is tracked like any other) but
+    flagged in ``value_problems`` and left out of the ``unique_jobs`` view.
+    """
+    return not any((value or "").strip() for value in (item.title, item.company, item.location_raw))
+
+
 def normalize_item(item: JobPosting, now: datetime) -> list[str]:
     """Fill the normalised fields of ``item`` in place; return notes on values set to null."""
-    notes: list[str] = []
+    notes: list[str] = [HOLLOW] if is_hollow(item) else []
     if item.posted_raw and not item.posted_at:
         item.posted_at = to_utc_iso(item.posted_raw, now)
         if item.posted_at is None:

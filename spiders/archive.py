@@ -144,7 +144,11 @@ def repair_macroman(text: str) -> str:
 def _strip_markers(text: str) -> str | None:
     """``` `🌎 Portugal` ``` -> ``Portugal``: backticks and leading emoji/symbols removed."""
     text = text.strip().strip("`").strip()
-    while text and (unicodedata.category(text[0])[0] in "SZC" or text[0] in "\ufe0f\u200d"):
+    while text and (  # a currency sign ("$170,000") is the value's, not a marker
+        unicodedata.category(text[0])[0] in "SZC"
+        and unicodedata.category(text[0]) != "Sc"
+        or text[0] in "\ufe0f\u200d"
+    ):
         text = text[1:].lstrip()
     return text or None
 
@@ -235,8 +239,30 @@ def _from_remotewlb(lines: list[str]) -> dict:
         company = rest.pop(0)[4:].strip()
         fields["company"] = None if company in ("", "None") else company  # "None" = unknown
     if rest and rest[0].startswith("####"):
-        fields["location"] = _strip_markers(rest.pop(0)[4:])
+        fields.update(_remotewlb_chips(rest.pop(0)[4:]))
     fields["body"] = "\n".join(rest)
+    return fields
+
+
+_CHIP = re.compile(r"`([^`]*)`")
+
+
+def _remotewlb_chips(line: str) -> dict:
+    """The line under the company, backticked chips: 💰 ``$170,000 - $210,000``, 🌎 ``Remote``.
+
+    Each backticked chip is one value: 💰 is the pay, 🌎 the location (a line without chips
+    is the location).
+    """
+    chips = _CHIP.findall(line)
+    if not chips:
+        return {"location": _strip_markers(line)}
+    fields: dict[str, Any] = {}
+    for chip in chips:
+        value = _strip_markers(chip)
+        if "\U0001f4b0" in chip:  # 💰
+            fields["salary"] = value
+        else:
+            fields.setdefault("location", value)
     return fields
 
 
@@ -251,6 +277,10 @@ def _from_plain(lines: list[str]) -> dict:
         if link:
             fields["url"] = link.group(2)
         i += 1
+        listed = _title_under_list_heading(lines, i, fields["title"])
+        if listed is not None:
+            fields["extras"]["archive_list"] = fields["title"]
+            fields["title"], i = listed
     started = False
     while i < len(lines):
         line = lines[i]
@@ -277,6 +307,43 @@ def _from_plain(lines: list[str]) -> dict:
         i += 1
     fields["body"] = "\n".join(lines[i:])
     return fields
+
+
+# A heading that names a list or a site, not a job ("# IT--Jobs", "# Acme Careers"), and the
+# list's own caption lines under it ("Jobs Openings", "Open positions").
+_LIST_WORDS = re.compile(
+    r"(?i)\b(?:jobs?|careers?|openings?|vacanc(?:y|ies)|positions|hiring|job\s+board|board)\b"
+)
+
+
+def _title_under_list_heading(lines: list[str], i: int, heading: str) -> tuple[str, int] | None:
+    """(job title, index of the first ``Key: value`` line) when the page is a list's page.
+
+    The shape: a heading naming a list or site, up to three short lines (a caption such as
+    "Jobs Openings", then the job title on its own line), then ``Key : value`` lines with a
+    known first key. The title is the last short line that is not itself a caption.
+    """
+    short: list[str] = []
+    j = i
+    while j < len(lines) and len(short) <= 3:
+        line = lines[j].strip()
+        j += 1
+        if not line:
+            continue
+        match = _KEY_VALUE.match(line)
+        if match and " ".join(match.group(1).lower().split()) in PLAIN_KEYS:
+            break
+        if len(line) > 80 or line.startswith(("#", "-", "*", ">")) or line[-1] in ".!?:":
+            return None
+        short.append(line)
+    else:
+        return None
+    if not short:
+        return None
+    titles = [line for line in short if not _LIST_WORDS.search(line)]
+    if not titles or not (_LIST_WORDS.search(heading) or len(titles) < len(short)):
+        return None
+    return titles[-1], j - 1
 
 
 def _second_line(lines: list[str]) -> str:

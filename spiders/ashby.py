@@ -5,17 +5,21 @@ Unlisted postings (``isListed: false``) are skipped and counted
 (``jobcrawl/records_skipped``). The API never names the company: ``company`` is the
 configured ``name=`` or derived from the board name. Pay comes from
 ``compensation.summaryComponents`` (the ``Salary`` component; bonus and equity
-components are not pay ranges), with its currency and interval as given.
+components are not pay ranges), with its currency and interval as given. When the
+location text names no place ("Remote"), the job's postal address country
+(``address.postalAddress.addressCountry``) is the posting's country.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
 from crawler.boards import Company, derive_company_name
 from crawler.items import JobPosting
 from crawler.jsonapi import record_id
+from crawler.normalize.location import names_in
 from crawler.platform import PlatformSpider
 
 
@@ -58,6 +62,23 @@ def salary_fields(compensation: Any) -> dict[str, Any]:
     return {}
 
 
+_PLACELESS = re.compile(r"(?i)^\W*(?:fully\s+)?(?:remote|work from home|wfh|distributed)?\W*$")
+
+
+def address_countries(record: dict, texts: list[str]) -> list[str]:
+    """The postal address's country, when no location text names a place ("Remote")."""
+    if any(not _PLACELESS.match(text) for text in texts):
+        return []
+    address = (record.get("address") or {}).get("postalAddress") or {}
+    country = address.get("addressCountry")
+    if not isinstance(country, str) or not country.strip():
+        return []
+    country = country.strip()
+    if re.fullmatch(r"[A-Z]{2}", country):
+        return [country]
+    return sorted(names_in(country))
+
+
 def remote_value(record: dict) -> str | None:
     """``workplaceType`` as given; else ``"true"`` when only ``isRemote`` says remote."""
     if record.get("workplaceType"):
@@ -88,6 +109,7 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
         description_html=record.get("descriptionHtml"),
         employment_type_raw=record.get("employmentType"),
         location_raw=" | ".join(_location_texts(record)) or None,
+        countries=address_countries(record, _location_texts(record)),
         remote_raw=remote_value(record),
         posted_raw=record.get("publishedAt"),
         **salary_fields(compensation),

@@ -6,11 +6,17 @@ The whole board comes in one response unless ``page_size=N`` is set (per company
 or ``-a page_size=N`` for all): then pages of ``skip``/``limit`` are requested
 until one comes back short. The API never names the company: ``company_slug`` is
 the site and ``company`` its configured ``name=`` (else derived from the slug).
+
+One Lever account can publish for several brands (``matchgroup`` posts for Hinge,
+Hyperconnect, Tinder...). ``company`` stays the account's name, so the board's postings
+keep one company; when a posting's department or team is a proper name that its own text
+uses (not a function such as "Engineering"), that brand is kept as ``extras["brand"]``.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -89,6 +95,38 @@ def salary_fields(salary_range: Any) -> dict[str, Any]:
     }
 
 
+# Department and team names that are functions, not brands.
+_FUNCTION = re.compile(
+    r"(?i)^(?:[\w&/ -]*\b(?:engineering|product|design|sales|marketing|operations|finance"
+    r"|legal|people|hr|human resources|data|security|support|success|research|it|g&a"
+    r"|general|admin\w*|business|corporate|technology|tech|infrastructure|growth|content"
+    r"|communications|recruiting|talent|strategy|analytics|partnerships|trust|safety|risk"
+    r"|compliance|accounting|procurement|facilities|science|services|platform|enterprise"
+    r"|commercial|customer\w*|experience|editorial|creative|studio|other|team)\b.*)$"
+)
+
+
+def brand(record: dict, slug: str) -> str | None:
+    """The brand a posting is published for (see the module doc), or None."""
+    categories = record.get("categories") or {}
+    # The posting's own words and links ("#Hinge", "career.hyperconnect.com").
+    text = " ".join(
+        [str(record.get(key) or "") for key in ("text", "description", "additional")]
+        + [str(item.get("content") or "") for item in record.get("lists") or []]
+    ).casefold()
+    account = re.sub(r"[\W_]+", "", slug).casefold()
+    for value in (categories.get("department"), categories.get("team")):
+        if not isinstance(value, str) or not value.strip() or _FUNCTION.match(value.strip()):
+            continue
+        name = value.strip()
+        if re.sub(r"[\W_]+", "", name).casefold() == account:
+            continue  # the account itself
+        compact = re.sub(r"[\W_]+", "", name).casefold()
+        if name[:1].isupper() and len(compact) >= 4 and compact in re.sub(r"[\W_]+", "", text):
+            return name
+    return None
+
+
 def _unique(values) -> list[str]:
     seen: dict[str, str] = {}
     for value in values:
@@ -107,6 +145,7 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         "team": categories.get("team"),
         "department": categories.get("department"),
         "salary_description": record.get("salaryDescriptionPlain"),
+        "brand": brand(record, slug),
     }
     return JobPosting(
         # Lever ids are per site (the samples README keys postings by (site, id)).

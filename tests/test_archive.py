@@ -222,3 +222,53 @@ def test_an_archived_copy_never_overwrites_the_live_posting(crawl):
     assert after[0]["content_hash"] == before["content_hash"]
     assert after[0]["last_crawl_id"] == before["last_crawl_id"]
     assert archived.scalar("SELECT COUNT(*) FROM job_versions") == 0
+
+
+# --- issue 19: archive layouts ----------------------------------------------------------------
+
+
+def test_a_list_pages_heading_is_not_the_job_title():
+    page = (
+        "# NordicDev Careers\n"
+        "Open positions\n"
+        "Senior Data Engineer\n"
+        "Location : Remote (Europe)\n"
+        "Salary : €60k-€80k/year\n"
+        "Job Type : Full-time\n"
+        "\n"
+        "You will build our pipelines.\n"
+    )
+    item = parse_markdown(page, REF)
+    assert item.title == "Senior Data Engineer"
+    assert item.location_raw == "Remote (Europe)"
+    assert item.salary_raw == "€60k-€80k/year"
+    assert item.employment_type_raw == "Full-time"
+    assert item.extras["archive_list"] == "NordicDev Careers"
+    assert "pipelines" in item.description_html
+
+
+def test_a_caption_line_marks_the_heading_as_a_list_even_without_list_words():
+    page = "# remote.example\nLatest openings\nQA Analyst\nLocation: Remote, Canada\n\nBody.\n"
+    item = parse_markdown(page, REF)
+    assert (item.title, item.location_raw) == ("QA Analyst", "Remote, Canada")
+
+
+def test_a_job_heading_with_a_company_line_stays_a_job_heading():
+    # "Acme Corp" under a job title is no list caption: the plain layout is unchanged.
+    page = "# Backend Engineer\nLocation: Remote\nSalary: $100k\n\nBody.\n"
+    item = parse_markdown(page, REF)
+    assert (item.title, item.location_raw) == ("Backend Engineer", "Remote")
+    assert "archive_list" not in item.extras
+
+
+def test_remotewlb_pay_and_location_chips_are_read_apart():
+    page = (
+        "# [Staff Engineer](https://www.remotewlb.com/apply/staff-engineer-1)  \n"
+        "### Example Co  \n"
+        "#### `💰 $150,000-171,000` `🌎 remote,Remote US Canada`  \n"
+        "\n"
+        "Body.\n"
+    )
+    item = parse_markdown(page, REF)
+    assert item.location_raw == "remote,Remote US Canada"
+    assert item.salary_raw == "$150,000-171,000"  # the currency sign is the value's

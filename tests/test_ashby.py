@@ -146,3 +146,21 @@ def test_salary_takes_the_salary_component_with_currency_and_interval_as_given()
     assert salary_fields({"summaryComponents": [hourly]})["salary_period"] == "1 HOUR"
     with pytest.raises(TypeError):
         salary_fields({"summaryComponents": [{"compensationType": "Salary", "minValue": "lots"}]})
+
+
+@pytest.mark.parametrize(
+    "location, country, expected",
+    [
+        ("Remote", "Canada", ["CA"]),
+        ("Fully Remote", "DE", ["DE"]),
+        ("Remote", "European Union", []),  # a region, read from the text as such
+        ("Toronto", "Canada", []),  # the text names the place: it is read as usual
+        ("Remote", None, []),
+    ],
+)
+def test_the_address_country_counts_when_the_location_is_just_remote(location, country, expected):
+    record = {
+        "id": "x", "title": "Engineer", "isListed": True, "location": location,
+        "address": {"postalAddress": {"addressCountry": country} if country else {}},
+    }  # fmt: skip
+    assert parse_record(record, {"company_slug": "acme"}).countries == expected

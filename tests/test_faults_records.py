@@ -341,3 +341,23 @@ def test_a_value_left_null_keeps_its_reason_on_the_row(tmp_path):
     assert any("salary" in p and "negative" in p for p in problems), problems
     assert posted[str(bad["id"])] == "sometime soon" and salary == (None, None)
     assert json.loads(rows[str(good["id"])]) == []
+
+
+def test_a_hollow_record_is_stored_flagged_and_left_out_of_unique_jobs(tmp_path):
+    """A record naming no title, company or location keeps its row (its lifecycle is tracked
+    like any other's) but says why in ``value_problems`` and is not a distinct job."""
+    base = real_records("remoteok")
+    harness = Harness("remoteok", tmp_path / "jobs.db")
+    try:
+        hollow = fresh("remoteok", base[0])
+        hollow["position"], hollow["company"], hollow["location"] = "", "", ""
+        good = fresh("remoteok", base[1])
+        out = harness.run([hollow, good])
+    finally:
+        harness.close()
+    assert not out.rejects and len(out.stored) == 2
+    with sqlite3.connect(tmp_path / "jobs.db") as conn:
+        problems = dict(conn.execute("SELECT source_id, value_problems FROM jobs"))
+        unique = {r[0] for r in conn.execute("SELECT source_id FROM unique_jobs")}
+    assert "hollow record: no title, company or location" in json.loads(problems[str(hollow["id"])])
+    assert unique == {str(good["id"])}

@@ -243,3 +243,42 @@ def test_urls_and_page_logic():
     assert next_page(board, 0) is None
     assert next_page(board, 7) is None  # the API ignored the limit: do not loop
     assert next_page({"company_slug": "acme"}, 100) is None  # whole-board mode
+
+
+# --- issue 19: one account, several brands --------------------------------------------------
+
+
+def _posting(department, team, text):
+    return {
+        "id": "p1", "text": "Backend Engineer", "hostedUrl": "https://jobs.lever.co/x/p1",
+        "categories": {"department": department, "team": team}, "description": text,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "department, team, text, expected",
+    [
+        ("Tinder", "Engineering", "<p>Tinder brings people together.</p>", "Tinder"),
+        (
+            "Product",
+            "Plenty of Fish",
+            "<p>Join Plenty Of Fish, a dating app.</p>",
+            "Plenty of Fish",
+        ),
+        ("Engineering", "Platform", "<p>Our engineering platform team.</p>", None),
+        ("Hinge", "Engineering", "<p>No brand named here.</p>", None),
+        ("Acme Group", "Sales", "<p>Acme Group sells.</p>", None),  # the account itself
+    ],
+)
+def test_a_brand_named_by_department_or_team_and_the_text_is_kept(department, team, text, expected):
+    item = parse_record(_posting(department, team, text), {"company_slug": "acmegroup"})
+    assert item.company == "Acmegroup"  # company stays the account's name
+    assert item.extras.get("brand") == expected
+
+
+def test_the_recorded_multi_brand_account_keeps_its_brands():
+    brands = {
+        parse_record(r, {"company_slug": "matchgroup"}).extras.get("brand")
+        for r in load_json(MIRROR / "api.lever.co" / "v0" / "postings" / "matchgroup")
+    }
+    assert brands == {"Hinge", "Hyperconnect"}  # "#Hinge"; career.hyperconnect.com

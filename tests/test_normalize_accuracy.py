@@ -6,7 +6,17 @@ import json
 
 import pytest
 
-from crawler.accuracy import FLOORS, GOLD, evaluate, main, render
+from crawler.accuracy import (
+    FLOORS,
+    GOLD,
+    TARGETS,
+    UNSEEN_GOLD,
+    evaluate,
+    evaluate_holdout,
+    evaluate_unseen,
+    main,
+    render,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +49,37 @@ def test_the_floors_are_the_agreed_ones():
     assert FLOORS["countries"] >= 0.90 and FLOORS["posted_at"] >= 0.99
 
 
-def test_the_command_prints_the_table_and_the_mismatches(capsys):
-    assert main([]) == 0
+@pytest.fixture(scope="module")
+def unseen():
+    return evaluate_unseen()
+
+
+def test_every_unseen_posting_is_produced_and_labelled(unseen):
+    gold = [json.loads(line) for line in UNSEEN_GOLD.read_text(encoding="utf-8").splitlines()]
+    assert unseen.missing == [] and unseen.rejected == [] and unseen.unlabelled == []
+    assert unseen.total == len(gold) >= 100
+    # Title, company and url are labelled on the unseen set and counted on every posting.
+    assert all(unseen.counted[name] == unseen.total for name in ("title", "company", "url"))
+
+
+def test_the_holdout_is_produced_whole():
+    holdout = evaluate_holdout()
+    assert holdout.missing == [] and holdout.rejected == [] and holdout.unlabelled == []
+    assert holdout.total >= 50
+
+
+def test_the_command_reports_written_against_unseen_and_holdout_apart(capsys, report, unseen):
+    status = main([])
     out = capsys.readouterr().out
-    assert "field" in out and "accuracy" in out and "floor" in out
+    written, _, rest = out.partition("Normalisation accuracy, unseen:")
+    unseen_part, _, holdout_part = rest.partition("Normalisation accuracy, holdout:")
+    assert written.startswith("Normalisation accuracy, written against:")
+    assert "floor" in written and "target" in unseen_part and "target" in holdout_part
     for name in FLOORS:
-        assert name in out
+        assert name in written
+    for name in TARGETS:
+        assert name in unseen_part and name in holdout_part
+    assert status == (0 if report.ok and unseen.ok and evaluate_holdout().ok else 1)
 
 
 def test_a_wrong_label_shows_up_as_a_mismatch(tmp_path):

@@ -90,3 +90,60 @@ def test_tags_that_are_only_words_are_ignored():
 def test_hiring_a_full_time_anyone():
     text = "We're hiring a full-time Senior Engineer to join us."
     assert employment_type(None, None, [], text) == "full_time"
+
+
+# --- issue 19: qualifiers around the type words, and the board's value against the title ---
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Regular Part Time (Hourly)", "part_time"),
+        ("Full Time - Permanent (Exempt)", "full_time"),
+        ("Permanent, Full-Time [Hybrid]", "full_time"),
+        ("Contract (6 months)", "contract"),
+        ("Temporary Full Time (Non-Exempt)", "temporary"),
+        ("Internship - Summer", "internship"),
+        ("Part-Time (Weekends)", "part_time"),
+        ("Fixed Term Contract - 12 months", "temporary"),
+        ("Full Stack", None),  # "Full" alone is a type only as the whole value
+        ("Regular Employee", None),
+    ],
+)
+def test_type_words_are_read_inside_a_qualified_board_value(raw, expected):
+    assert employment_from_raw(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, title, expected",
+    [
+        ("Full-time", "Data Science Intern, Fall 2027", "internship"),
+        ("Full time", "Barista (Part Time)", "part_time"),
+        ("FULL_TIME", "Seasonal Warehouse Associate - Temporary", "temporary"),
+        ("Full-time", "Freelance Video Editor", "contract"),
+        ("Part-time", "Engineering Co-op (Spring)", "internship"),
+        ("Full-time", "Senior Backend Engineer", "full_time"),
+        # The title names the job's subject, not its type.
+        ("Full-time", "Senior Contract Manager", "full_time"),
+        ("Full-time", "Internship Program Coordinator", "full_time"),
+        ("Full-time", "Contracts Administrator", "full_time"),
+    ],
+)
+def test_board_value_and_title_follow_one_precedence(raw, title, expected):
+    assert employment_type(raw, title, None, "We offer a great team.") == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The engagement is structured as a 1099 contract for the first quarter.", "contract"),
+        ("We are looking for a Staff Engineer (Full-Time Contractor) based in Peru.", "contract"),
+        ("You will join the platform group on a full-time basis.", "full_time"),
+        ("We plan to hire a full-time designer for the studio.", "full_time"),
+        ("5+ years of experience (excluding prior internships).", None),
+        ("Previous internship experience in a lab is a plus.", None),
+        ("This 10-week internship starts in June.", "internship"),
+    ],
+)
+def test_description_statements_about_the_role(text, expected):
+    assert employment_type(None, "Engineer", None, text) == expected

@@ -187,3 +187,141 @@ def test_time_zone_windows(text, window):
 )
 def test_where_the_company_is_based_is_not_the_job(text):
     assert countries(text=text) == []
+
+
+# --- issue 19: places ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Medellin, Colombia", ["CO"]),  # also names the country
+        ("Krakow", ["PL"]),
+        ("Malmo", ["SE"]),
+        ("Gdansk (hybrid)", ["PL"]),
+        ("Reykjavik", ["IS"]),
+        ("Lodz", ["PL"]),
+    ],
+)
+def test_cities_written_without_their_accents(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Chennai, TN", ["IN"]),  # Tamil Nadu, not Tunisia
+        ("Stuttgart, BW", ["DE"]),  # Baden-Württemberg, not Botswana
+        ("Curitiba, PR", ["BR"]),  # Paraná, not Puerto Rico
+        ("Melbourne, VIC", ["AU"]),
+        ("Lagos, LA", ["NG"]),  # Lagos State, not Louisiana
+        ("Saint Louis, MO", ["US"]),
+        ("Remote, PL", ["PL"]),  # a bare code with no city before it is still a country
+    ],
+)
+def test_a_region_code_after_its_city_is_not_a_country(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize(
+    "location, title, expected",
+    [
+        ("NYC / Remote", None, ["US"]),
+        ("SF Bay Area", None, ["US"]),
+        ("ATX", None, ["US"]),
+        ("LA or Remote", None, ["US"]),
+        (None, "Product Designer (NYC)", ["US"]),
+        ("APAC / SEA", None, []),  # South-East Asia, not Seattle
+    ],
+)
+def test_city_abbreviations(location, title, expected):
+    assert countries(location, title) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Open to candidates anywhere in North and South America.", ["Americas"]),
+        ("Remote (North/South America)", ["Americas"]),
+        ("Remote in North, Central and South America", ["Americas"]),
+        ("Remote in South America", ["LATAM"]),
+    ],
+)
+def test_north_and_south_america_together_are_the_americas(text, expected):
+    assert regions(text) == expected
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("Partner Manager, Benelux", []),
+        ("Enterprise Sales Lead - Nordics", []),
+        ("Business Development, Cross-Border Korea", []),
+        ("Growth Lead, Japan Market", []),
+        ("Account Executive - Italy", ["IT"]),  # a plain country is still the place
+    ],
+)
+def test_markets_in_titles_are_not_places_of_work(title, expected):
+    assert countries("Remote", title) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our designers work remotely from Canada, Brazil and Kenya.",
+        "Acme is a work-from-anywhere company with people in 30 countries.",
+        "Companies should be able to hire talent anywhere in the world.",
+        "We are a remote, global workforce spread over five continents.",
+    ],
+)
+def test_company_descriptions_are_not_requirements(text):
+    where = parse_location("Remote", None, text)
+    assert (where.countries, where.regions) == ([], [])
+
+
+def test_a_requirement_next_to_company_words_still_counts():
+    text = "Team members in this role must be based in Ireland."
+    assert countries("Remote", None, text) == ["IE"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("This job can be based at our Denver, CO or Raleigh, NC sites.", ["US"]),
+        ("Relocation support is offered to our offices in Toronto or Vancouver.", ["CA"]),
+        ("We're hiring engineers in Poland and Portugal.", ["PL", "PT"]),
+        (
+            "At present we can employ people in the following countries: Chile, Peru, "
+            "Argentina, Uruguay, Paraguay, Bolivia, Ecuador, Colombia, Venezuela, Guyana, "
+            "Suriname, Panama, Costa Rica, Nicaragua, Honduras, El Salvador, Guatemala, "
+            "Belize, Mexico, Cuba, Jamaica, Haiti and the Dominican Republic.",
+            [
+                "AR",
+                "BO",
+                "BZ",
+                "CL",
+                "CO",
+                "CR",
+                "CU",
+                "DO",
+                "EC",
+                "GT",
+                "GY",
+                "HN",
+                "HT",
+                "JM",
+                "MX",
+                "NI",
+                "PA",
+                "PE",
+                "PY",
+                "SR",
+                "SV",
+                "UY",
+                "VE",
+            ],
+        ),  # fmt: skip
+    ],
+)
+def test_where_the_job_can_be_held_or_hired(text, expected):
+    assert countries("Remote", None, text) == expected

@@ -129,3 +129,26 @@ def test_crawled_rows_carry_the_normalised_fields(crawl):
     assert rows["1130756"]["employment_type"] == "contract"
     assert json.loads(rows["1130756"]["regions"]) == ["EU"]
     assert rows["1130710"]["seniority"] == "intern"
+
+
+# --- issue 19: hollow records ----------------------------------------------------------------
+
+
+def test_a_record_naming_no_title_company_or_location_is_flagged_hollow():
+    # The real RemoteOK record with only an id, a date and a link.
+    record = next(r for r in load_json(MIRROR / "remoteok.com" / "api") if r.get("id") == "1130784")
+    job = parse_record(record, {})
+    job.source = "remoteok"
+    clean_item(job)
+    notes = normalize_item(job, NOW)
+    assert (job.title, job.company, job.location_raw) == (None, None, None)
+    assert "hollow record: no title, company or location" in notes
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"title": "Data Engineer"}, {"company": "Acme"}, {"location_raw": "Remote, EU"}],
+)
+def test_one_named_field_is_enough_not_to_be_hollow(fields):
+    item = JobPosting(source="x", source_id="1", url="https://x.test/1", **fields)
+    assert not any("hollow" in note for note in normalize_item(item, NOW))

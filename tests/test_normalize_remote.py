@@ -107,3 +107,88 @@ def test_unknown_stays_null():
 
 def test_a_worldwide_location_field_is_remote():
     assert decide_remote(None, "Worldwide", None, None) == "remote"
+
+
+# --- issue 19: statements about the role against everything else ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This team is not for you if you would rather work remotely full time.",
+        "Unless you can work from home reliably, please don't apply.",
+        "Candidates who prefer to work remotely may find this role a poor match.",
+    ],
+)
+def test_a_denied_or_conditional_remote_word_is_not_a_remote_statement(text):
+    assert decide_remote(None, "Austin, TX", "Engineer", text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("You'll be at our Leeds studio three days per week.", "hybrid"),
+        ("We expect you on-site 2-3 days a week.", "hybrid"),
+        ("Work from our Austin HQ at least four days a week.", "hybrid"),
+        ("The role is in-office five days per week.", "onsite"),
+        ("You will work 5 days a week from the Warsaw office.", "onsite"),
+        # The count binds those near an office only: the role itself stays remote.
+        ("Staff living within 30 miles of an office come in two days a week.", None),
+        ("If you live near Boston, you'll join us in the office 3 days a week.", None),
+    ],
+)
+def test_days_a_week_at_the_workplace(text, expected):
+    assert decide_remote(None, None, "Engineer", text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is a hybrid role, blending product management and engineering.",
+        "This is a hybrid position spanning research and support.",
+        "The role is a hybrid of sales engineering and solution design.",
+    ],
+)
+def test_hybrid_about_the_roles_content_is_not_a_workplace(text):
+    assert decide_remote(None, None, "Engineer", text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The job includes regular in-office days at our Munich site.",
+        "You will split your time between home and our Paris office.",
+        "Expect a mix of remote and in-office work.",
+    ],
+)
+def test_part_of_the_time_at_the_office_is_hybrid(text):
+    assert decide_remote(None, None, "Engineer", text) == "hybrid"
+
+
+def test_occasional_travel_to_the_office_leaves_a_remote_role_remote():
+    text = "This is a fully remote role with occasional in-person team weeks."
+    assert decide_remote(None, "Remote", "Engineer", text) == "remote"
+
+
+@pytest.mark.parametrize(
+    "location, title, expected",
+    [
+        ("Remote or Hybrid", None, "remote"),
+        ("Hybrid / Remote - Berlin", None, "remote"),
+        ("Berlin (Hybrid)", None, "hybrid"),
+        (None, "Hybrid Cloud Platform Engineer", None),
+        (None, "Hybrid App Developer (Ionic)", None),
+    ],
+)
+def test_fields_offering_remote_and_hybrid_as_a_subject(location, title, expected):
+    assert decide_remote(None, location, title, None) == expected
+
+
+def test_a_role_based_in_an_office_is_on_site_and_a_benefit_is_no_workplace():
+    assert (
+        decide_remote(None, "Remote", None, "The position is based at our Lisbon office.")
+        == "onsite"
+    )
+    perks = "Perks: home office budget, work from home stipend, WFH allowance."
+    assert decide_remote(None, "Chicago, IL", None, perks) is None
+    assert decide_remote(None, None, None, "This role is open to remote candidates.") == "remote"

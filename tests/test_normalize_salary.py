@@ -233,3 +233,69 @@ def test_what_is_added_to_pay_does_not_disqualify_it():
     text = "Between $60 and $75 per hour, plus a $2,000 signing bonus."
     assert read(text) == (60, 75, "USD", "hour")
     assert read("We offer a $1,000 referral bonus.") is None
+
+
+# --- issue 19: a count of hours, days or weeks is never pay ---
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Hourly pay: $28 per hour, 15-25 hours a week during term time.", (28, 28, "USD", "hour")),
+        ("Rate: €40/h for roughly 30 hours per week.", (40, 40, "EUR", "hour")),
+        (
+            "Compensation: $5,000 per month for a 20 hrs/week commitment.",
+            (5000, 5000, "USD", "month"),
+        ),
+        ("Pay: up to 12 weeks of paid family leave and 25 days of holiday.", None),
+        ("Our pay and perks: 30 days paid vacation, 10 sick days.", None),
+        ("Compensation includes a 4-day work week and 6 months of parental leave.", None),
+        ("Salary: 80,000-100,000 per year", (80000, 100000, None, "year")),
+    ],
+)
+def test_hours_days_and_weeks_are_counts_not_pay(text, expected):
+    pay = salary_from_text(text)
+    got = pay and pay.problem is None and (pay.min, pay.max, pay.currency, pay.period)
+    assert (got or None) == expected
+    if expected is None:  # not even a figure "set to null" with a problem
+        assert pay is None
+
+
+def test_a_code_before_a_dollar_sign_names_the_currency():
+    pay = salary_from_text("Compensation: AUD $9,000 - $11,000 per month")
+    assert (pay.min, pay.max, pay.currency, pay.period) == (9000, 11000, "AUD", "month")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Compensation: ₩70,000,000 - ₩90,000,000 per year",
+            (70_000_000, 90_000_000, "KRW", "year"),
+        ),
+        ("Salario: COP 8.000.000 - 10.000.000 per month", (8_000_000, 10_000_000, "COP", "month")),
+        ("Salary: INR 2,400,000 - 3,600,000 per annum", (2_400_000, 3_600_000, "INR", "year")),
+        ("Salary: $5,000,000 per month", None),  # a dollar's bounds are unchanged
+    ],
+)
+def test_amounts_in_small_unit_currencies_are_plausible(text, expected):
+    pay = salary_from_text(text)
+    got = pay.problem is None and (pay.min, pay.max, pay.currency, pay.period)
+    assert (got or None) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Our range is min $120k to a maximum of $150k per year.", (120000, 150000)),
+        ("Base pay: $98,000 (entry market) to $131,000 (top market)", (98000, 131000)),
+        ("Salary: $100,000 (base) and $20,000 bonus", (100000, 100000)),  # no range
+    ],
+)
+def test_range_ends_with_words_or_asides_between_them(text, expected):
+    pay = salary_from_text(text)
+    assert (pay.min, pay.max) == expected
+
+
+def test_perk_amounts_are_not_pay():
+    assert salary_from_text("Perks: meal vouchers worth 400 RON/month, gym membership") is None

@@ -65,6 +65,13 @@ _PHRASES = [
     "NAMER", "LatAm", "the Americas", "South America", "EU only", "E.U.", "European Union",
     "EMEA", "MENA", "the Middle East", "Africa", "APJ", "Asia-Pacific", "APAC", "Asia",
     "Oceania", "world wide", "a U.S.-based position", "an x.y.z-based, remote role",
+    "some on-site time", "split your time between home and our office",
+    "a mix of remote and in-office work", "This role will be based in our Paris office",
+    "open to remote candidates", "a 1099 contract", "a full-time contractor",
+    "on a full-time basis", "hire a full-time designer", "Remote Locations: Spain",
+    "the role is a hybrid", "regular in-office days", "partial in-person presence",
+    "relocation support to our Austin office", "able to hire in Spain", "based at our Denver HQ",
+    "hiring engineers in Poland", "we employ staff from Chile",
 ]  # fmt: skip
 
 

@@ -1,10 +1,16 @@
 """Employment type: ``full_time``, ``part_time``, ``contract``, ``internship``, ``temporary``.
 
-The board's structured value wins (Lever commitment "Full-time", Ashby "FullTime", JSON-LD
-"FULL_TIME", "CONTRACTOR"). Otherwise the title, the board's tags and the description's
-statements about the role are read, and when they name several types the most specific
-wins: internship > temporary > contract > part_time > full_time (a "part-time freelance"
-engagement is a contract, a "full-time summer internship" an internship).
+The board's structured value (Lever commitment "Full-time", Ashby "FullTime", JSON-LD
+"FULL_TIME", "CONTRACTOR") is read word by word, so qualifiers around the type words do not
+hide them ("Regular Full Time (Salary)", "Full-time (remote)", "Permanent - Full Time",
+"Part Time - Hourly"). The board's value and the title are one piece of evidence: when they
+name several types the most specific wins, internship > temporary > contract > part_time >
+full_time (a board's "Full-time" with the title "Summer Internship" or "Designer
+(Part-Time)" is the title's type). A title word that names the job's subject is not a type
+("Contract Manager", "Internship Program Coordinator"). Only without a board value are the
+board's tags and the description's statements about the role read, by the same precedence
+(a "part-time freelance" engagement is a contract, a "full-time summer internship" an
+internship).
 
 Only statements about the role count: a "Job Type:"/"Status:" line, "Remote (Full Time)",
 "on a contract basis", "independent contractor", "freelance", "(temporary)". Benefits
@@ -60,8 +66,11 @@ _PEOPLE = (
     r"|hours?|basis\s+employees))"
 )
 _TEXT = {
+    # An internship of this role, not past ones ("excluding tenure from internships",
+    # "prior internship experience").
     "internship": re.compile(
-        r"(?i)\binternships?\b(?!\s+program\s+for\s+)|\bintern\s+(?:role|position)\b"
+        r"(?i)(?<!previous )(?<!prior )(?<!past )(?<!from )(?<!excluding )(?<!including )"
+        r"\binternship\b(?!\s+(?:program\s+for\s+|experience))|\bintern\s+(?:role|position)\b"
     ),
     "temporary": re.compile(
         r"(?i)\btemp(?:orary)?\s+(?:role|position|job|assignment|contract)\b|\(temporary\)"
@@ -73,10 +82,14 @@ _TEXT = {
         r"|\bcontractor\s+(?:role|position|agreement|engagement|basis)\b|^\W{0,3}freelance\b"
         r"|\bfreelance\s+(?:role|position|basis|contract|engagement|opportunity|job|gig|project)\b"
         r"|\bas\s+an?\s+freelancer\b|\(freelance\)|\bcontract[- ]to[- ]hire\b|\bB2B\s+contract\b"
+        r"|\bfull[- ]?time\s+contractors?\b"
+        r"|\b(?:1099|C2C|corp[- ]to[- ]corp)\s+(?:or\s+\w+\s+)?contract\b"
     ),
     "part_time": re.compile(rf"(?i)\bpart[- ]?time\b{_PEOPLE}"),
     "full_time": re.compile(
-        r"(?i)\b(?:hiring|seeking|looking\s+for|recruiting)\s+an?\s+(?:[\w-]+\s+)?full[- ]?time\b|"
+        r"(?i)\b(?:hire|hiring|seeking|looking\s+for|recruiting)\s+an?\s+(?:[\w-]+\s+)?"
+        r"full[- ]?time\b"
+        r"|\bon\s+a\s+full[- ]?time\s+basis\b|"
         rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
         r"|remote|contract|permanent|employment)\b))",
         re.M,
@@ -100,16 +113,40 @@ _TEXT_STARTS = {
     "temporary": ("temp", "(temporary)", "fixed", "seasonal"),
     "contract": (
         "contract", "(contractor)", "as", "independent", "freelance", "(freelance)", "b2b",
+        "full-time", "full time", "fulltime", "1099", "c2c", "corp",
     ),
     "part_time": ("part-time", "part time", "parttime"),
     "full_time": (
-        "hiring", "seeking", "looking", "recruiting", "full-time", "full time", "fulltime",
+        "hire", "hiring", "seeking", "looking", "recruiting", "full-time", "full time",
+        "fulltime", "on",
     ),
 }  # fmt: skip
 
 
+# Type words inside a qualified board value ("Regular Full Time (Salary)"): a run of one to
+# three words, read as one key ("full time" -> "fulltime", "fixed term" -> "fixedterm").
+_RAW_WORD = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _words_kinds(value: str) -> set[str]:
+    words = [w.lower() for w in _RAW_WORD.findall(value)]
+    found = set()
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            key = "".join(words[i : i + size])
+            if key in _RAW and (size > 1 or key not in _NOT_ALONE):
+                found.add(_RAW[key])
+    return found
+
+
+# Words that are a type only as the whole value: "Full" alone is full-time, but "Full
+# Stack"; "Regular" alone is full-time, "Temp" too, but not inside longer phrases.
+_NOT_ALONE = {"full", "regular", "ft", "pt", "temp", "stage", "consultant"}
+
+
 def employment_from_raw(raw) -> str | None:
-    """A board's value ("Full-time", "FullTime", "FULL_TIME", ["PART_TIME", "CONTRACTOR"])."""
+    """A board's value ("Full-time", "FullTime", "FULL_TIME", ["PART_TIME", "CONTRACTOR"],
+    "Regular Full Time (Salary)", "Permanent - Full Time")."""
     if raw is None:
         return None
     values = raw if isinstance(raw, list | tuple) else re.split(r"[,;/|]| or ", str(raw))
@@ -118,11 +155,32 @@ def employment_from_raw(raw) -> str | None:
         key = re.sub(r"[\s_\-.]+", "", str(value)).lower()
         if key in _RAW:
             found.add(_RAW[key])
+        else:
+            found |= _words_kinds(str(value))
     return next((kind for kind in PRECEDENCE if kind in found), None)
 
 
+# After a type word in a title, a noun that makes it the job's subject ("Contract Manager",
+# "Internship Program Coordinator", "Temporary Housing Specialist").
+_SUBJECT = re.compile(
+    r"(?i)\s*(?:s\b)?\s*(?:&\s*\w+\s*)?(?:program(?:me)?s?|management|manager|specialist|administrator"
+    r"|admin|analyst|coordinator|recruit\w*|lawyer|attorney|counsel|negotiat\w*|officer|lead"
+    r"|compliance|lifecycle|operations|housing|staffing|agency|services|sourcing|pricing"
+    r"|review\w*|associate|paralegal|clerk|desk)\b"
+)
+
+
 def _title_kinds(title: str | None) -> set[str]:
-    return {kind for kind, regex in _TITLE.items() if title and regex.search(title)}
+    """The types a title names as the job's own type, not as its subject."""
+    if not title:
+        return set()
+    found = set()
+    for kind, regex in _TITLE.items():
+        for match in regex.finditer(title):
+            if kind == "full_time" or not _SUBJECT.match(title, match.end()):
+                found.add(kind)
+                break
+    return found
 
 
 def _text_kinds(text: str | None) -> set[str]:
@@ -150,7 +208,8 @@ def employment_type(raw=None, title=None, tags=None, text=None) -> str | None:
     """The posting's employment type by the rules of the module doc; None when unknown."""
     structured = employment_from_raw(raw)
     if structured:
-        return structured
+        found = {structured} | _title_kinds(title)
+        return next(kind for kind in PRECEDENCE if kind in found)
     found = _title_kinds(title) | _text_kinds(text)
     found |= {
         _TAGS[t]

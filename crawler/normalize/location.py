@@ -67,6 +67,11 @@ REGION_PATTERNS: dict[str, str] = {
     "Oceania": r"(?i:\bOceania\b)",
 }
 REGIONS = tuple(REGION_PATTERNS)
+# North and South America named together are the Americas, not North America and LATAM.
+_BOTH_AMERICAS = re.compile(
+    r"(?i)\bNorth\s*(?:,\s*Central\s*,?\s*)?(?:&|and|/|\+)\s*(?:Central\s*(?:&|and|/)\s*)?"
+    r"South\s+America(?:s|n)?\b"
+)
 _REGION_RES = {name: re.compile(pattern) for name, pattern in REGION_PATTERNS.items()}
 # Every match of each region's pattern holds one of these words (any case).
 _REGION_WORDS = {
@@ -89,6 +94,24 @@ _ALIASES_UPPER = {
     "DACH": ["DE", "AT", "CH"],
 }  # fmt: skip
 # Names without an ISO/CLDR name ("Holland", "Benelux") are ``placenames.ALIASES``.
+# Cities known by their abbreviation, read as a whole segment of a location field or title
+# ("SF", "NYC / Remote", "Engineer (LA)"): "LA" there is Los Angeles, not Laos.
+_CITY_ABBREVIATIONS = {
+    "SF": "US", "SFO": "US", "NYC": "US", "NY": "US", "LA": "US", "SEA": "US", "CHI": "US",
+    "ATX": "US", "ATL": "US", "DFW": "US", "PHX": "US", "SLC": "US", "BOS": "US", "DC": "US",
+    "YVR": "CA", "YYZ": "CA", "GTA": "CA", "KL": "MY", "HCMC": "VN",
+}  # fmt: skip
+_ABBREVIATION_SEGMENT = re.compile(
+    r"^(" + "|".join(_CITY_ABBREVIATIONS) + r")(?:\s+(?:Bay\s+)?(?:Area|Metro|HQ|Office))?$"
+)
+# Markets a title names, not places of work: groupings sold to as one ("Sales Manager,
+# DACH", "Account Executive - Nordics") and places qualified as markets ("Cross-Border
+# China", "Japan Market", "Emerging Markets", "for the Korean market").
+_TITLE_MARKET = re.compile(
+    r"(?i)\bcross[- ]border\s+(?:[\w.-]+\s*){1,2}|\b(?:[\w.-]+\s+){1,2}markets?\b"
+    r"|\bmarkets?\s+(?:in|of|for)\s+(?:the\s+)?(?:[\w.-]+\s*){1,2}"
+    r"|\b(?:DACH|D-A-CH|Benelux|Nordics?|ANZ|CEE|DACHS)\b"
+)
 
 _FLAG = re.compile("([\U0001f1e6-\U0001f1ff])([\U0001f1e6-\U0001f1ff])")
 _TZ = re.compile(
@@ -100,8 +123,12 @@ _STATE_AFTER_CITY = re.compile(r"\b([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}
 
 # Description sentences that say where the job is or who may apply.
 _STATEMENT = re.compile(
-    r"(?im)^\W{0,3}(?:work\s+|job\s+|office\s+)?locations?\s*(?:\(s\))?\s*[:\-–]"
-    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|within|of|outside)\b"
+    r"(?im)^\W{0,3}(?:work\s+|job\s+|office\s+|remote\s+|hiring\s+)?locations?\s*(?:\(s\))?\s*[:\-–]"
+    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|at|within|of|outside)\b"
+    # "relocation assistance to one of our offices in ...", "able to hire in the following
+    # countries: ..."
+    r"|\brelocat(?:e|ion)\b[^.\n]{0,40}?\bto\b"
+    r"|\b(?:able\s+to\s+hire|hire|hiring|employ)\s+(?:\w+\s+)?(?:in|from)\b"
     r"|\bopen\s+to\s+(?:candidates|applicants|people|residents|anyone)\b"
     r"|\bremote(?:ly)?\s*(?:\(|[-–—:/]\s)"
     r"|\bremote(?:ly)?,?\s+(?:in|within|from)\b"
@@ -111,7 +138,10 @@ _STATEMENT = re.compile(
 )
 # Where a _STATEMENT match can start: at the start of a line ("Location:", only when the
 # text says "location"), at one of these words, or at the word before "-based".
-_STATEMENT_WORDS = ("based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere")
+_STATEMENT_WORDS = (
+    "based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere", "relocat",
+    "able", "hir", "employ",
+)  # fmt: skip
 # Every match of _ANYWHERE holds one of these words, and starts with one of the others.
 _ANYWHERE_WORDS = ("anywhere", "global", "worldwide", "restriction", "independent")
 _ANYWHERE_STARTS = (
@@ -123,14 +153,18 @@ _PLACELESS = re.compile(
     r"(?i)^\W*(?:remote\W*)?(?:anywhere|global(?:ly)?|world\s?wide)(?:\W*remote)?\W*$"
 )
 _STATEMENT_SPAN = 220
+_LIST_SPAN = 1500
 _NEGATED = re.compile(
     r"(?i)\b(?:except|excluding|other than|not (?:in|from)|outside(?: of)?)\s+(?:the\s+)?$"
 )
 # Sentences about the company, not the job: "headquarters located in Denmark", "offices in".
 _ABOUT_COMPANY = re.compile(
-    r"(?i)headquarter|\boffices?\b|\bhubs?\b|\bstudios?\b|\bfounded\b|\bcompany\b|\bfirm\b"
+    r"(?i)headquarter|\boffices?\b|\bhubs?\b|\bstudios?\b|\bfounded\b|\bcompan(?:y|ies)\b|\bfirm\b"
     r"|\bcustomers\b|\bclients\b|\bbusiness(?:es)?\b|\bpresence\b|\bstartup\b|\bagency\b"
     r"|\borgani[sz]ation\b|\bprovider\b|\bwe(?:'re| are) an?\b|\bour company\b"
+    # the people already there: "our engineers work remotely from the UK, Europe and Africa"
+    r"|\bour\s+(?:[\w-]+\s+)?(?:engineers|team|teams|people|employees|staff|colleagues"
+    r"|workforce|developers|members|designers|folks|crew)\b|\bhire\s+anyone\b"
 )
 
 
@@ -332,15 +366,28 @@ def _is_place_word(segment: str) -> bool:
 def regions_in(text: str) -> set[str]:
     if not text:
         return set()
-    low = folded(text)
     regions = set()
+    if "south" in text.lower() and _BOTH_AMERICAS.search(text):
+        regions.add("Americas")
+        text = _BOTH_AMERICAS.sub(" ", text)
+    low = folded(text)
     if _ANY_REGION_WORD.search(low):  # most location fields, titles and sentences: no
-        regions = {
+        regions |= {
             name
             for name, regex in _REGION_RES.items()
             if any(word in low for word in _REGION_WORDS[name]) and regex.search(text)
         }
     return regions | flag_countries(text)[1]
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> dict[str, frozenset[str]]:
+    return {country: frozenset(codes) for country, codes in _tables()["subdivision_codes"].items()}
+
+
+def _is_subdivision_of(code: str, country: str | None) -> bool:
+    """Is ``code`` a subdivision of ``country`` ("MH" of India, "BY" of Germany)?"""
+    return bool(country) and code in _subdivision_codes().get(country, ())
 
 
 def _city_state_pairs(text: str, min_population: int) -> set[str]:
@@ -351,8 +398,11 @@ def _city_state_pairs(text: str, min_population: int) -> set[str]:
     for place, code in _STATE_AFTER_CITY.findall(text):
         if code not in us_codes:
             continue
-        if code in _alpha2() and _city_country(place, min_population) == code:
+        city = _city_country(place, min_population)
+        if code in _alpha2() and city == code:
             found.add(code)
+        elif city and city != "US" and _is_subdivision_of(code, city):
+            found.add(city)  # "Lagos, LA": Lagos State, Nigeria
         else:
             found.add("US")
     return found
@@ -366,11 +416,24 @@ def location_field_countries(text: str | None) -> set[str]:
     found = names_in(text) | _city_state_pairs(text, MIN_CITY)
     us_codes = _subdivisions()[1]
     previous = None
+    asian = None
     for segment in _SEGMENT_SPLIT.split(text):
         segment, after = segment.strip(" .-–—"), previous
         if not segment:
             continue
         previous = segment
+        if re.fullmatch(r"[A-Z]{2,3}", segment) and after:
+            city = _city_country(after, MIN_CITY)
+            if city and _is_subdivision_of(segment, city):
+                continue  # "Pune, MH", "Munich, BY", "Sao Paulo, SP": the city's region
+        abbreviation = _ABBREVIATION_SEGMENT.match(segment)
+        if abbreviation:
+            if abbreviation.group(1) == "SEA":  # "APAC / SEA" is South-East Asia
+                asian = regions_in(text) & {"APAC", "Asia"} if asian is None else asian
+                if asian:
+                    continue
+            found.add(_CITY_ABBREVIATIONS[abbreviation.group(1)])
+            continue
         if re.fullmatch(r"[A-Z]{2}", segment):
             if segment in us_codes and after:
                 continue  # "Saint Louis, MO": a state, read by _city_state_pairs
@@ -426,10 +489,41 @@ def location_statements(text: str | None) -> list[str]:
         sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
         if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
             continue
-        end = start + _STATEMENT_SPAN
+        # A list announced by a colon ("the following countries: Australia, Austria, ...")
+        # is read to the sentence's end, however long.
+        lead = text[match.end() : match.end() + 60]
+        span = (
+            _LIST_SPAN
+            if re.match(r"[^.\n]{0,50}(?:following|these)\b[^.\n]{0,30}:", lead)
+            else _STATEMENT_SPAN
+        )
+        end = start + span
         stop = re.search(r"(?<=[a-z)\]])\.\s|\n|[!?]\s", text[match.end() : end])
         spans.append(text[start : match.end() + stop.start() if stop else end])
     return spans
+
+
+def _about_company(text: str, start: int, end: int) -> bool:
+    """Is the sentence holding ``text[start:end]`` about the company, not the job?"""
+    begin = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
+    stop = [i for i in (text.find("\n", end), text.find(". ", end)) if i >= 0]
+    sentence = text[begin : min(stop) if stop else len(text)]
+    return bool(_ABOUT_COMPANY.search(sentence) or _WORKFORCE.search(sentence))
+
+
+# "a remote, global workforce", "a distributed team around the world": the people, not the job.
+_WORKFORCE = re.compile(r"(?i)\bworkforce\b|\bteam\s+(?:is\s+)?(?:spread|distributed)\b")
+
+
+def _statement_regions(statement: str) -> set[str]:
+    """Regions of a location statement; "worldwide" only from words about the job ("based in
+    SF, but a remote-first company where you work from anywhere" names no worldwide job)."""
+    regions = regions_in(statement)
+    if "worldwide" in regions and all(
+        _about_company(statement, m.start(), m.end()) for m in _ANYWHERE_RE.finditer(statement)
+    ):
+        regions.discard("worldwide")
+    return regions
 
 
 @_cached_set
@@ -483,17 +577,26 @@ def parse_location(
         regions.add("worldwide")
     if title:
         # Titles name places with the same words as location fields ("Account Executive -
-        # Italy", "UK Support Specialist"), but never as a bare city.
-        found |= names_in(title)
-        regions |= regions_in(title)
+        # Italy", "UK Support Specialist"), but never as a bare city; a market a title names
+        # ("Sales Manager, DACH", "Cross-Border China") is not a place of work.
+        place_title = _TITLE_MARKET.sub(" ", title)
+        found |= names_in(place_title)
+        regions |= regions_in(place_title)
+        for segment in _SEGMENT_SPLIT.split(place_title):
+            abbreviation = _ABBREVIATION_SEGMENT.match(segment.strip(" .-–—"))
+            if abbreviation and abbreviation.group(1) != "SEA":
+                found.add(_CITY_ABBREVIATIONS[abbreviation.group(1)])
     for statement in location_statements(text):
         found |= _statement_countries(statement)
-        regions |= regions_in(statement)
+        regions |= _statement_regions(statement)
     # "work from anywhere", "no location restrictions" are specific enough to read anywhere.
+    # Not when the sentence is about the company ("a Work Anywhere company", "we hire anyone,
+    # anywhere", "our team works from anywhere").
     if (
         text
         and any(word in lowered(text) for word in _ANYWHERE_WORDS)
         and any_match(_ANYWHERE_RE, text, _ANYWHERE_STARTS)
+        and any(not _about_company(text, m.start(), m.end()) for m in _ANYWHERE_RE.finditer(text))
     ):
         regions.add("worldwide")
     tz_min, tz_max = time_zone_window("\n".join(filter(None, [location_raw, text])))

@@ -20,11 +20,17 @@ of 15,000+ people, about 190 MB of the crawl's peak memory and 2 s of its start,
     US state/district codes ("CA", "NY", "DC").
 ``alpha2`` / ``alpha3``
     ISO 3166-1 alpha-2 codes, and alpha-3 -> alpha-2.
+``subdivision_codes``
+    Country -> the codes of its first-level subdivisions (ISO 3166-2 without the country
+    prefix: "IN" -> ["AN", ..., "MH", ...]), so "Pune, MH" is Maharashtra, not the Marshall
+    Islands, and "Munich, BY" is Bavaria, not Belarus.
 ``cities`` / ``large_cities``
     Country -> folded names of the cities (15,000+ people) whose name points to that one
     country: the largest city of that name is ``CITY_DOMINANCE`` times larger than any
     namesake in another country. ``large_cities`` are those of ``LARGE_CITY`` people or
-    more (the only population threshold the reader uses besides 15,000).
+    more (the only population threshold the reader uses besides 15,000). Each city is also
+    listed without its accents ("Montreal", "Bogota", "Sao Paulo", "Zurich", "Krakow"), as
+    postings often write them.
 """
 
 from __future__ import annotations
@@ -52,6 +58,45 @@ ALIASES = {
 
 def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
+
+
+# Letters that do not decompose into a base letter and an accent.
+_UNACCENTED = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+    }
+)
+
+
+def unaccented(text: str) -> str:
+    """``text`` with its Latin accents dropped: "São Paulo" -> "Sao Paulo", "Łódź" -> "Lodz"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNACCENTED))
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
+
+
+def subdivision_codes() -> dict[str, list[str]]:
+    """Country -> its subdivision codes without the country prefix (see the module doc)."""
+    import pycountry
+
+    codes: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        country, _, code = sub.code.partition("-")
+        if code.isalpha():
+            codes.setdefault(country, set()).add(code)
+    return {country: sorted(found) for country, found in codes.items()}
 
 
 def country_names() -> dict[str, list[str]]:
@@ -113,6 +158,7 @@ def cities() -> dict[str, tuple[str, int]]:
         for name in list(names):
             if name.endswith(" City"):
                 names.add(name[: -len(" City")])
+        names |= {unaccented(name) for name in names}
         for name in names:
             per_country = best.setdefault(fold(name), {})
             code = city["countrycode"]
@@ -144,6 +190,7 @@ def build() -> dict:
         "us_states": us_states,
         "alpha2": sorted(c.alpha_2 for c in pycountry.countries),
         "alpha3": {c.alpha_3: c.alpha_2 for c in pycountry.countries},
+        "subdivision_codes": subdivision_codes(),
         "cities": {code: sorted(names) for code, names in by_country.items()},
         "large_cities": sorted(large),
     }

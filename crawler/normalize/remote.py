@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize.text import any_match, lowered
+from crawler.normalize.text import any_match, line_starts, lowered, matches_from, word_positions
 
 _RAW = {
     "remote": "remote", "fully remote": "remote", "telecommute": "remote", "true": "remote",
@@ -41,14 +41,35 @@ _NEGATED = re.compile(
     r"|\b(?:this|the)\s+(?:role|position|job)\s+is\s+not\s+remote\b"
 )
 _ROLE = r"(?:role|position|job|opportunity)"
+# "WFH equipment stipend", "work from home reimbursement": a benefit, not the workplace.
+_NOT_A_BENEFIT = (
+    r"(?!\s+(?:equipment|stipends?|allowances?|budgets?|set-?ups?|reimburse\w*|expenses?|costs?"
+    r"|days?|policy|options?|flexibility|benefits?|perks?))"
+)
+# After "hybrid role": words that say what the role combines, not where it is done.
+_CONTENT_MIX = (
+    r"\b(?:part\s+[\w/-]+,?\s+(?:and\s+)?part|half\s+[\w/-]+,?\s+(?:and\s+)?half"
+    r"|between\s+[\w/-]+\s+and|combin\w*|blend\w*|mix(?:es|ing)?\s+of|spanning|bridging"
+    r"|straddl\w*)\b"
+)
 _HYBRID = re.compile(
     r"(?i)^\W{0,3}(?:work(?:place)?\s*)?(?:location|arrangement|model|type|setting|mode|environment)"
     r"\s*[:\-–]\s*(?:\w+\s+){0,3}hybrid\b"
-    rf"|\b(?:this|the)\s+{_ROLE}\s+is\s+(?:a\s+)?hybrid\b"
-    rf"|\bhybrid\s+{_ROLE}\b(?!s)"
+    rf"|\b(?:this|the)\s+{_ROLE}\s+is\s+(?:a\s+)?hybrid\b(?!\s+of\b)(?![^.\n]{{0,60}}?{_CONTENT_MIX})"
+    # "a hybrid role: part design, part engineering" is the work's content, not a workplace
+    rf"|\bhybrid\s+{_ROLE}\b(?!s)(?![^.\n]{{0,60}}?{_CONTENT_MIX})"
     r"|\b(?:\d|one|two|three|four)\s+(?:days?|times)\s+(?:a|per|each)\s+week\s+(?:in|at|from)\s+(?:the|our)\s+office"
     r"|\bin[- ]office\s+(?:\d|one|two|three|four)\s+days"
-    r"|\bwithin\s+commuting\s+distance\b",
+    r"|\bwithin\s+commuting\s+distance\b"
+    # part of the time at the office: "some on-site time at our offices", "split your time
+    # between home and our studio", "a mix of remote and in-office work"
+    r"|\b(?:some|partial|part-time|regular)\s+(?:on-?site|in[- ]office|in[- ]person|office)\s+"
+    r"(?:time|presence|work|days|attendance)\b"
+    r"|\bsplit\s+(?:your|their|the|our)?\s*(?:work\s*)?(?:time|week)\s+between\s+"
+    r"(?:(?:home|remote)[^.\n]{0,40}(?:office|studio|hub|site)"
+    r"|(?:the\s+|our\s+)?(?:office|studio|hub)[^.\n]{0,40}(?:home|remote))"
+    r"|\b(?:mix|combination|blend)\s+of\s+(?:remote|home|in[- ]office|office|on-?site)"
+    r"\s+(?:and|&)\s+(?:remote|home|in[- ]office|office|on-?site)\b",
     re.M,
 )
 _ONSITE = re.compile(
@@ -57,15 +78,19 @@ _ONSITE = re.compile(
     rf"|\b(?:this|the)\s+{_ROLE}\s+is\s+(?:an?\s+|fully\s+|100%\s+)?"
     r"(?:on-?site|in[- ]office|in[- ]person|office[- ]based)\b"
     rf"|(?<!home-)(?<!home )\b(?:on-?site|in-office|in-person|office-based)\s+{_ROLE}\b(?!s)"
-    r"|\bin[- ]person\s+(?:\d|five|four)\s+days\s+(?:a|per)\s+week\b",
+    r"|\bin[- ]person\s+(?:\d|five|four)\s+days\s+(?:a|per)\s+week\b"
+    # "This role will be based in our Tallinn office", "the position is based at the HQ office"
+    rf"|\b(?:this|the)\s+{_ROLE}\s+(?:will\s+be|is)\s+based\s+(?:in|at|out\s+of)\s+"
+    r"(?:our|the|one\s+of\s+our)\s+[^.\n]{0,50}?\boffices?\b",
     re.M,
 )
 _REMOTE = re.compile(
     r"(?i)\b(?:fully|100%|completely|entirely|full)\s+remote(?:ly)?\b"
     rf"|\bremote\s+{_ROLE}\b|\b(?:this|the)\s+{_ROLE}\s+is\s+(?:fully\s+|100%\s+)?remote\b"
     r"|^\W{0,3}(?:work\s*)?(?:location|arrangement|setting|mode)\s*[:\-–]\s*remote\b"
-    r"|\bwork(?:ing)?\s+(?:from\s+home|remotely)\b|\bWFH\b|#LI-Remote\b"
-    r"|\bremote[- ]first\b|\bremote\s*\((?:full|part)[- ]time\)",
+    rf"|\bwork(?:ing)?\s+(?:from\s+home|remotely)\b{_NOT_A_BENEFIT}|\bWFH\b{_NOT_A_BENEFIT}"
+    r"|#LI-Remote\b|\bremote[- ]first\b|\bremote\s*\((?:full|part)[- ]time\)"
+    r"|\bopen\s+to\s+(?:fully\s+)?remote\s+(?:employees|candidates|applicants|workers)\b",
     re.M,
 )
 # The words every match of each regex starts with (any case); _HYBRID, _ONSITE and _REMOTE
@@ -74,17 +99,31 @@ _REMOTE = re.compile(
 _NEGATED_STARTS = ("no", "remote", "this", "the")
 _HYBRID_STARTS = (
     "this", "the", "hybrid", "one", "two", "three", "four", "in-office", "in office", "within",
+    "some", "partial", "part-time", "regular", "split", "mix", "combination", "blend",
 )  # fmt: skip
-_ONSITE_WORDS = (
+_ONSITE_PLACE_WORDS = (
     "onsite", "on-site", "in-office", "in office", "in-person", "in person", "office-based",
     "office based",
 )  # fmt: skip
+# Every _ONSITE match holds one of these ("based in our Tallinn office" holds "based").
+_ONSITE_WORDS = (*_ONSITE_PLACE_WORDS, "based")
 _ONSITE_STARTS = ("this", "the", *_ONSITE_WORDS)
 _REMOTE_STARTS = (
     "full", "100%", "completely", "entirely", "remote", "this", "the", "work", "wfh", "#li-remote",
+    "open",
 )  # fmt: skip
 # Location fields and titles: the words themselves are the statement.
-_FIELD_HYBRID = re.compile(r"(?i)\bhybrid\b")
+# "Hybrid Cloud Engineer", "Hybrid App Developer": hybrid as the work's subject.
+_FIELD_HYBRID = re.compile(
+    r"(?i)\bhybrid\b(?!\s*[- ]?(?:cloud|apps?|applications?|mobile|vehicles?|cars?|systems?"
+    r"|infrastructure|integrations?|it\b|workflows?|creative|delivery|solutions?|storage"
+    r"|networks?|networking|engines?|powertrains?|energy|events?|learning|teaching|ai\b|search))"
+)
+# "Hybrid or Remote", "Remote / Hybrid": remote is one of the choices offered.
+_FIELD_EITHER = re.compile(
+    r"(?i)\b(?:hybrid|on-?site|office)\s*(?:or|/|&)\s*remote\b"
+    r"|\bremote\s*(?:or|/|&)\s*(?:hybrid|on-?site|office)\b"
+)
 _FIELD_ONSITE = re.compile(r"(?i)\b(?:on-?site|in[- ]office|in[- ]person|office[- ]based)\b")
 _FIELD_REMOTE = re.compile(
     r"(?i)\bremote(?:ly)?\b|\banywhere\b|\bwork from home\b|\btelecommute\b|\bworld\s?wide\b"
@@ -111,6 +150,8 @@ def remote_from_field(text: str | None) -> str | None:
         return None
     if _NEGATED.search(text):
         return "onsite"
+    if _FIELD_EITHER.search(text):
+        return "remote"
     if _FIELD_HYBRID.search(text):
         return "hybrid"
     if _FIELD_ONSITE.search(text):
@@ -118,6 +159,99 @@ def remote_from_field(text: str | None) -> str | None:
     if _FIELD_REMOTE.search(text):
         return "remote"
     return None
+
+
+# Days a week at the workplace: "in the office 4 days a week", "on-site five days per week",
+# "Work in the nearest Acme office four days/week", "3 days a week in our studio". Five is
+# on-site, fewer hybrid.
+_DAYS = r"(?P<{}>[1-5]|one|two|three|four|five)(?:\s*(?:-|to)\s*(?:[1-5]|two|three|four|five))?"
+_PER_WEEK = r"\s*(?:days?|x)\s*(?:a|per|each|every|/|in\s+a)\s*week\b"
+_PLACE = (
+    r"(?:(?:in|at|from|into|to)\s+(?:the|our|an?|one\s+of\s+our)\s+(?:[\w.'’-]+\s+){0,3}?"
+    r"(?:office|offices|hub|studio|HQ|headquarters|site|campus)"
+    r"|on-?site|in[- ]office|in[- ]person|in\s+office)"
+)
+_OFFICE_DAYS = re.compile(
+    rf"(?i)\b{_PLACE}\s+(?:for\s+|at\s+least\s+|a\s+minimum\s+of\s+|about\s+|around\s+)*"
+    + _DAYS.format("n")
+    + _PER_WEEK
+    + rf"|\b{_DAYS.format('m')}{_PER_WEEK}\s+(?:\w+\s+)?{_PLACE}"
+)
+# "some on-site time", "regular in-office days": the words those _HYBRID matches begin with.
+_PART_TIME_PLACES = tuple(
+    f"{share} {place}"
+    for share in ("some", "partial", "part-time", "regular")
+    for place in (
+        "on-site",
+        "onsite",
+        "on site",
+        "in-office",
+        "in office",
+        "in-person",
+        "in person",
+        "office",
+    )
+)
+# Where an _OFFICE_DAYS match starts: a place word ("in the office", "on-site") or a count.
+_OFFICE_DAYS_STARTS = (
+    "in", "at", "from", "into", "to", "on-site", "onsite", "in-office", "in office",
+    "in-person", "in person", "1", "2", "3", "4", "5", "one", "two", "three", "four", "five",
+)  # fmt: skip
+_OFFICE_DAYS_WORDS = ("office", "site", "person", "hub", "studio", "hq", "headquarters", "campus")
+_DAY_COUNT = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "one": 1, "two": 2, "three": 3}
+_DAY_COUNT |= {"four": 4, "five": 5}
+# A sentence that makes a statement conditional or denies it: "if you live near", "for
+# candidates within 50 miles", "you may not be a fit if you prefer working remotely".
+_CONDITION = re.compile(
+    r"(?i)\bif\s+you\b|\bunless\b|\bnot\b|n['’]t\b|\bnever\b|\bno\s+longer\b"
+    r"|\bprefer(?:s|red|ring)?\b|\bresid(?:e|ing|ents?)\s+(?:within|near|in\s+the)"
+    r"|\b(?:living|located|based|live)\s+(?:within|near|close\s+to)\b|\bwithin\s+\d+\s*(?:miles|km)"
+    r"|\b(?:those|candidates|employees|applicants)\s+(?:who\s+live\s+)?(?:near|within|close)"
+)
+
+
+def _sentence_before(text: str, start: int) -> str:
+    """The sentence (or list item) a match at ``start`` belongs to, up to the match."""
+    cut = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "! ", "? ", "; "))
+    return text[cut + 1 : start]
+
+
+def _sentence_of(text: str, start: int, end: int) -> str:
+    tail = min(
+        (i for i in (text.find(m, end) for m in (". ", "\n", "! ", "? ")) if i >= 0),
+        default=len(text),
+    )
+    return _sentence_before(text, start) + text[start:tail]
+
+
+def _office_days(text: str, low: str) -> str | None:
+    """``onsite`` (five days) or ``hybrid`` (fewer) from an unconditional day count."""
+    if "week" not in low or not any(word in low for word in _OFFICE_DAYS_WORDS):
+        return None
+    starts = word_positions(text, _OFFICE_DAYS_STARTS)
+    weeks = word_positions(text, ("week",))
+    if starts is None or weeks is None:
+        found = _OFFICE_DAYS.finditer(text)
+    else:  # every match holds "week" within 150 characters of its start
+        found = matches_from(
+            _OFFICE_DAYS, text, [at for at in starts if any(0 <= w - at <= 150 for w in weeks)]
+        )
+    for match in found:
+        if _CONDITION.search(_sentence_of(text, match.start(), match.end())):
+            continue
+        days = (match.group("n") or match.group("m")).lower()
+        return "onsite" if _DAY_COUNT[days] >= 5 else "hybrid"
+    return None
+
+
+def _matches(regex: re.Pattern, text: str, words, at_line_start: bool = False):
+    """``regex.finditer(text)``, tried only where a match can start (see ``any_match``)."""
+    starts = word_positions(text, words)
+    if starts is None:
+        return regex.finditer(text)
+    if at_line_start:
+        starts = sorted(set(starts) | set(line_starts(text)))
+    return matches_from(regex, text, starts)
 
 
 def _restriction(text: str | None) -> str | None:
@@ -129,26 +263,39 @@ def _restriction(text: str | None) -> str | None:
     low = lowered(text)
     if "remote" in low and "no" in low and any_match(_NEGATED, text, _NEGATED_STARTS):
         return "onsite"
+    days = _office_days(text, low)
+    if days:
+        return days
     if (
         "hybrid" in low
         or "commuting" in low
         or ("week" in low and "office" in low)
         or ("days" in low and ("in-office" in low or "in office" in low))
+        or ("split" in low and "between" in low)
+        or any(word in low for word in ("mix of", "combination of", "blend of"))
+        or any(word in low for word in _PART_TIME_PLACES)
     ) and any_match(_HYBRID, text, _HYBRID_STARTS, at_line_start=True, at_digit=True):
         return "hybrid"
-    if any(word in low for word in _ONSITE_WORDS) and any_match(
-        _ONSITE, text, _ONSITE_STARTS, at_line_start=True
-    ):
+    if (
+        any(word in low for word in _ONSITE_PLACE_WORDS) or ("based" in low and "office" in low)
+    ) and any_match(_ONSITE, text, _ONSITE_STARTS, at_line_start=True):
         return "onsite"
     return None
 
 
 def _says_remote(text: str | None) -> bool:
+    """A remote statement about the role, not a denied or conditional one ("you may not be a
+    fit if you prefer working remotely", "unless you can work remotely")."""
     if not text:
         return False
     low = lowered(text)
-    return ("remote" in low or "home" in low or "wfh" in low) and bool(
-        any_match(_REMOTE, text, _REMOTE_STARTS, at_line_start=True)
+    if not ("remote" in low or "home" in low or "wfh" in low or "open" in low):
+        return False
+    if not any_match(_REMOTE, text, _REMOTE_STARTS, at_line_start=True):
+        return False
+    return any(
+        not _CONDITION.search(_sentence_before(text, match.start()))
+        for match in _matches(_REMOTE, text, _REMOTE_STARTS, at_line_start=True)
     )
 
 

@@ -63,6 +63,25 @@ class Salary:
     problem: str | None = None
 
 
+# Currencies whose unit is worth a few US cents or less: the plausible amounts of a period
+# are this many times larger ("$8.500.000 COP per month", "KRW 60,000,000 a year"). Rough
+# units per US dollar; only the order of magnitude matters.
+_SMALL_UNITS = {
+    "COP": 4000, "IDR": 15000, "VND": 25000, "KRW": 1300, "JPY": 150, "CLP": 900, "HUF": 350,
+    "INR": 80, "PKR": 280, "NGN": 1500, "ARS": 1000, "UGX": 3700, "TZS": 2500, "KES": 130,
+    "LKR": 300, "PHP": 55, "RUB": 90, "KZT": 450, "UZS": 12000, "MNT": 3400, "MMK": 2100,
+    "KHR": 4100, "PYG": 7300, "ISK": 140, "RSD": 100, "BDT": 110, "NPR": 130, "IRR": 40000,
+    "DZD": 135, "XOF": 600, "XAF": 600, "GHS": 15, "EGP": 48, "THB": 35, "TWD": 32,
+    "UAH": 40, "TRY": 32, "CZK": 23, "MXN": 18, "ZAR": 18, "DOP": 60, "CRC": 520, "JMD": 155,
+}  # fmt: skip
+
+
+def _bounds(period: str, currency: str | None) -> tuple[float, float]:
+    floor, ceiling = _BOUNDS[period]
+    scale = _SMALL_UNITS.get(currency or "", 1)
+    return (floor * scale, ceiling * scale) if scale >= 20 else (floor, ceiling)
+
+
 def check_salary(lo, hi, currency: str | None, period: str | None) -> Salary:
     """Validate structured pay. 0/absent = not given; swapped bounds are swapped back;
     amounts implausible for their period become nulls with ``problem`` saying why."""
@@ -79,12 +98,12 @@ def check_salary(lo, hi, currency: str | None, period: str | None) -> Salary:
         return Salary(problem="negative salary")
     if lo is not None and hi is not None and lo > hi:
         lo, hi = hi, lo
+    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
     period = normalize_period(period) or infer_period(hi or lo)
-    floor, ceiling = _BOUNDS[period]
+    floor, ceiling = _bounds(period, currency)
     for value in (lo, hi):
         if value is not None and not floor <= value <= ceiling:
             return Salary(problem=f"{value:g} is implausible per {period}")
-    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
     mult = PER_YEAR[period]
     return Salary(
         min=lo,
@@ -146,8 +165,10 @@ _ATTACHED_PERIOD = (
     rf"(?:\s?(?:/|per|an?|each|a\s+|every)\s?{_PERIOD_WORD}\b"
     r"|\s?(?:hourly|annually|yearly|monthly|weekly|daily)\b)"
 )
+# A dollar or peso sign led by its code ("CAD $2,000", "USD $140,000"): the code names it.
+_CODE_SIGN = r"(?:\b(?:USD|CAD|AUD|NZD|SGD|HKD|MXN|COP|ARS|CLP|BRL)\s?(?=\$))"
 _ATOM = (
-    rf"(?P<pre>{_CUR})?\s?(?<![\w.,])(?P<num>{_NUM})"
+    rf"(?P<pre>{_CODE_SIGN}?{_CUR})?\s?(?<![\w.,])(?P<num>{_NUM})"
     r"(?P<k>\s?[kK](?![a-zA-Z]))?"
     r"(?P<big>\s?(?:mm|MM|[mMbB](?:n|il)?|million|billion|trillion)(?![a-zA-Z]))?"
     r"(?P<plus>\s?\+)?"
@@ -162,7 +183,13 @@ _CURRENCY_HINT = _re.compile(r"[$€£¥₹₩₱₺₽₪₦₴]|zł|Kč|kr|Fr\
 # ("dollars", "U.S.$") and one space.
 _ATOM_LEAD = 8
 _DIGIT = _re.compile(r"\d")
-_RANGE_SEP = _re.compile(r"\s*(?:-|–|—|~|to|and|until|through|bis)\s*\(?")
+# Between the two ends of a range: a dash or word ("to a max", "up to"), after an optional
+# aside in brackets ("$143,000 [lowest market] to $231,000").
+_TO = r"(?:-|–|—|to(?:\s+an?)?(?:\s+max(?:imum)?(?:\s+of)?)?|up\s+to)"
+_RANGE_SEP = _re.compile(
+    rf"\s*(?:(?:\[[^\]\n]{{0,120}}\]|\([^)\n]{{0,120}}\))\s*{_TO}"
+    rf"|{_TO}|~|and|until|through|bis)\s*\(?"
+)
 
 _PAY_WORDS = _re.compile(
     r"(?i)\b(?:salary|salaries|pay|paid|compensation|remuneration|wages?|rate|earnings?"
@@ -186,7 +213,8 @@ _NOT_PAY_NEAR = _re.compile(
     r"|perks?|discounts?|marketplace|match(?:ing)?|401\(?k\)?|retirement|pension|fund(?:ing|ed|s)?"
     r"|raised?|series\s+[a-f]\b|valuation|valued|revenue|arr|sales|donations?|invest(?:ment|ors?|ed)?"
     r"|assets|worth|fees?|costs?|prices?|savings|spend|grants?|prizes?|awards?|referral|insurance"
-    r"|coverage|per\s+(?:employee|user|seat|person)|signing|sign-on|relocation|tuition|credits?)\b"
+    r"|coverage|per\s+(?:employee|user|seat|person)|signing|sign-on|relocation|tuition|credits?"
+    r"|tickets?|vouchers?|meals?|lunch(?:es)?|gym|wellness|subsid(?:y|ies|i[sz]ed)|memberships?)\b"
 )
 _NOT_PAY_SENTENCE = _re.compile(
     r"(?i)401\(?k\)?|\bretirement\b|\bpension\b|\bfunding\b|\braised\b|\bvaluation\b|\bseries\s+[a-f]\b"
@@ -210,6 +238,12 @@ _PERIOD_OF = {
 }  # fmt: skip
 
 
+# A figure followed by a unit of time is a count of hours, days, weeks, months or years
+# ("10-20 hours per week", "up to 16 weeks of parental leave", "20 days PTO", "a 40-hour
+# week"), never pay; a period word after a slash or "per" ("$32/hr") is not a count.
+_COUNT_NOUN = _re.compile(
+    r"\s*(?:-\s*)?(?:hours?|hrs?|days?|weeks?|wks?|months?|mos|years?|yrs?)\b", _re.I
+)
 _ADDED = _re.compile(r"\s*(?:\+|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
 _FROM = _re.compile(r"(?i)\b(?:from|starting\s+at|starts?\s+at|at\s+least|minimum|floor|min\.?)\b")
 _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
@@ -246,6 +280,8 @@ def _currency_of(token: str | None) -> tuple[str | None, bool]:
     """(code or marker, stated) of a written currency: '$' -> ('$', False)."""
     if not token:
         return None, False
+    if len(token) > 3 and token[:3].isupper() and token.rstrip().endswith("$"):
+        return token[:3], True  # "CAD $"
     for symbol, code in _SYMBOLS:
         if token == symbol:
             return code, code not in ("$", "¥", "kr")
@@ -433,6 +469,8 @@ def _score(facts: _Sentence, group) -> tuple[int] | None:
     if sentence[end : end + 3].lstrip().startswith("%"):
         return None
     stated = any(a.group("pre") or a.group("post") for a in group)
+    if not stated and not group[-1].group("per") and _COUNT_NOUN.match(sentence, end):
+        return None
     strong = facts.about_pay
     if not stated and not strong:
         return None  # a figure without a currency counts only in a sentence about pay
