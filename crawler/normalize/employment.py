@@ -118,7 +118,20 @@ def employment_from_raw(raw) -> str | None:
         key = re.sub(r"[\s_\-.]+", "", str(value)).lower()
         if key in _RAW:
             found.add(_RAW[key])
+        else:
+            # Compound codes: Recruitee "fulltime_permanent", Pinpoint "Permanent - Full
+            # Time", BambooHR "Contract - Full-Time"; the most specific part wins below.
+            found |= {kind for part, kind in _COMPOUND if part in key}
     return next((kind for kind in PRECEDENCE if kind in found), None)
+
+
+# Parts of compound codes, each unambiguous inside a longer word-run ("intern" is not:
+# "internal"; "temp" is not: "template").
+_COMPOUND = (
+    ("internship", "internship"), ("traineeship", "internship"), ("fixedterm", "temporary"),
+    ("temporary", "temporary"), ("contract", "contract"), ("freelance", "contract"),
+    ("parttime", "part_time"), ("fulltime", "full_time"), ("permanent", "full_time"),
+)  # fmt: skip
 
 
 def _title_kinds(title: str | None) -> set[str]:
