@@ -340,6 +340,8 @@ class ArchiveSpider(scrapy.Spider):
     name = "archive"
     # Archived pages are history: importing one neither reopens nor closes a posting.
     lifecycle_evidence = False
+    # The arguments under which the recorded fixture is crawled (conformance test, demo).
+    recorded_args = {"path": "tests/fixtures/archive"}
 
     def __init__(self, *args, path: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

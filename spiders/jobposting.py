@@ -85,6 +85,8 @@ class JobPostingSpider(StructuredDataSpider):
     # A site's sitemap or listing pages need not list every open job (paging, stale
     # sitemaps): absence closes nothing; validThrough, 404 pages and the age limit do.
     complete_listing = False
+    # The recorded fixture: the demo site replayed from tests/fixtures/mirror (conformance, demo).
+    recorded_args = {"sites": "demo"}
 
     def __init__(self, *args, config: str | None = None, sites: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

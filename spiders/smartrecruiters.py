@@ -37,7 +37,8 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         or (record.get("function") or {}).get("label"),
         employment_type_raw=(record.get("typeOfEmployment") or {}).get("label"),
         location_raw=loc.get("fullLocation") or place(loc.get("city"), loc.get("region")),
-        remote_raw="hybrid" if loc.get("hybrid") is True
+        remote_raw="hybrid"
+        if loc.get("hybrid") is True
         else ("remote" if loc.get("remote") is True else None),
         countries=[country.upper()] if len(country) == 2 else [],
         posted_raw=record.get("releasedDate"),
