@@ -28,6 +28,8 @@ from pathlib import Path
 BOT_NAME = "jobcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy genspider -l`: one template per data shape (crawler/commands/genspider.py).
+TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")
 COMMANDS_MODULE = "crawler.commands"
 
 # --- the database ---------------------------------------------------------------------
