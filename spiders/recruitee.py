@@ -3,7 +3,8 @@ for every company subdomain in ``data/boards/recruitee.txt``.
 
 One response holds every published offer with its description and requirements. Pay is
 ``salary {min, max, currency, period}`` with the amounts as *text* ("28000"); the workplace
-is three flags (``remote``, ``hybrid``, ``on_site``) that may be true together.
+is three flags (``remote``, ``hybrid``, ``on_site``) that may be true together: only a single
+true flag is passed on as the role's workplace.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
     places = [place(loc.get("city"), loc.get("state"), loc.get("country"))
               for loc in record.get("locations") or []]  # fmt: skip
     salary = record.get("salary") or {}
-    # Several flags may be set ("remote, hybrid"): all are passed on, the normaliser decides.
+    # An employer may tick several workplaces (remote and hybrid, "either"): only a single
+    # one states the role's workplace; with several, the text decides.
     flags = [word for key, word in _FLAGS if record.get(key) is True]
+    flags = flags if len(flags) == 1 else []
     return JobPosting(
         source_id=f"{sub}/{record_id(record)}",
         url=record.get("careers_url"),

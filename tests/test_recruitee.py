@@ -28,7 +28,7 @@ def test_default_board_list_lands_manual_field_by_field(crawl):
     assert (job["salary_min"], job["salary_max"]) == (28000, 32000)
     assert (job["salary_currency"], job["salary_period"]) == ("GBP", "year")
     assert job["salary_source"] == "structured"
-    assert job["remote_raw"] == "remote, hybrid" and job["remote"] == "hybrid"
+    assert job["remote_raw"] is None  # remote and hybrid both ticked: the text decides
     assert job["employment_type_raw"] == "fulltime_permanent"
     assert job["employment_type"] == "full_time"
     assert job["posted_at"] == "2024-05-08T10:38:09Z"  # "2024-05-08 10:38:09 UTC"
