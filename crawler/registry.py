@@ -87,7 +87,8 @@ def recorded_companies(name: str, mirror: Path = MIRROR) -> list[str]:
     return handles
 
 
-def _local_response(request: scrapy.Request, mirror: Path) -> Response:
+def local_response(request: scrapy.Request, mirror: Path = MIRROR) -> Response:
+    """The recorded answer to ``request`` read from the mirror (404 when not recorded)."""
     parts = urlsplit(request.url)
     rel = unquote(parts.path).lstrip("/")
     folder = mirror / parts.netloc.lower()
@@ -125,7 +126,7 @@ def recorded_items(name: str, mirror: Path = MIRROR, **kwargs) -> Iterator[JobPo
     while queue:
         request = queue.popleft()
         callback = request.callback or spider.parse
-        for out in callback(_local_response(request, mirror)) or ():
+        for out in callback(local_response(request, mirror)) or ():
             if isinstance(out, scrapy.Request):
                 queue.append(out)
             elif isinstance(out, JobPosting | Reject):
