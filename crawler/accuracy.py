@@ -83,45 +83,18 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".json"))
 
 
-def remoteok() -> Iterator[JobPosting]:
-    from spiders.remoteok import _is_legal_notice, parse_record
+def recorded(board: str) -> Callable[[], Iterator[JobPosting]]:
+    """A JSON board's recorded postings as its own spider makes them (``crawler/registry.py``):
+    every JSON API spider, present and future, is read this way; no per-board code here."""
 
-    for record in _json(FIXTURES / "mirror" / "remoteok.com" / "api"):
-        if not _is_legal_notice(record):
-            yield parse_record(record, {})
+    def load() -> Iterator[JobPosting]:
+        from crawler.registry import recorded_items
 
-
-def _platform(folder: Path, mapper: Callable, records: Callable) -> Iterator[JobPosting]:
-    for path in _files(folder):
-        data = _json(path)
-        for record in records(data):
-            item = mapper(record, {"company_slug": path.name})
-            if item is not None:
+        for item in recorded_items(board):
+            if isinstance(item, JobPosting):
                 yield item
 
-
-def lever() -> Iterator[JobPosting]:
-    from spiders.lever import parse_record
-
-    folder = FIXTURES / "mirror" / "api.lever.co" / "v0" / "postings"
-    yield from _platform(folder, parse_record, lambda d: d if isinstance(d, list) else [])
-
-
-def greenhouse() -> Iterator[JobPosting]:
-    from spiders.greenhouse import parse_record
-
-    boards = FIXTURES / "mirror" / "boards-api.greenhouse.io" / "v1" / "boards"
-    for board in sorted(p for p in boards.iterdir() if p.is_dir()) if boards.is_dir() else []:
-        for item in _platform(board, parse_record, lambda d: d.get("jobs") or []):
-            item.company_slug = board.name
-            yield item
-
-
-def ashby() -> Iterator[JobPosting]:
-    from spiders.ashby import parse_record
-
-    folder = FIXTURES / "mirror" / "api.ashbyhq.com" / "posting-api" / "job-board"
-    yield from _platform(folder, parse_record, lambda d: d.get("jobs") or [])
+    return load
 
 
 def remotewlb() -> Iterator[JobPosting]:
@@ -148,14 +121,17 @@ def archive(folder: Path = FIXTURES / "archive") -> Iterator[JobPosting]:
         yield item
 
 
-BOARDS: dict[str, Callable[[], Iterator[JobPosting]]] = {
-    "remoteok": remoteok,
-    "lever": lever,
-    "greenhouse": greenhouse,
-    "ashby": ashby,
-    "remotewlb": remotewlb,
-    "archive": archive,
-}
+def derive_boards() -> dict[str, Callable[[], Iterator[JobPosting]]]:
+    """Every JSON API board of ``scrapy list`` read from its fixture, plus the two readers of
+    pages and files (RemoteWLB's job pages without their sitemap walk, the archive folder)."""
+    from crawler.jsonapi import JsonApiSpider
+    from crawler.registry import spider_classes
+
+    json_boards = [n for n, cls in spider_classes().items() if issubclass(cls, JsonApiSpider)]
+    return {**{n: recorded(n) for n in json_boards}, "remotewlb": remotewlb, "archive": archive}
+
+
+BOARDS = derive_boards()
 
 
 def unseen_archive() -> Iterator[JobPosting]:

@@ -1,9 +1,10 @@
 """``make demo``: crawl recorded board responses offline into ``data/demo.db`` and summarise.
 
 Starts the replay server (crawler/replay.py) on 127.0.0.1 over the recorded responses in
-``tests/fixtures/mirror``, runs the main job (``scrapy crawlall``: every enabled board,
-full pipeline) with ``MIRROR_URL`` pointing at it, prints rows per board with this run's
-new/updated/unchanged counts, and stops the server. No network is used.
+``tests/fixtures/mirror``, runs the main job (``scrapy crawlall`` over every board with a
+recorded fixture, ``crawler/registry.py``; full pipeline) with ``MIRROR_URL`` pointing at it,
+prints rows per board with this run's new/updated/unchanged counts, and stops the server.
+No network is used.
 """
 
 from __future__ import annotations
@@ -68,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     before = last_crawl_id(args.db)
     server = ReplayServer(MIRROR).start()
     print(f"replay server on {server.url} (recorded responses from {MIRROR.relative_to(ROOT)})")
-    # The main job's own command (every enabled board), pointed at the replay server.
-    cmd = [sys.executable, "-m", "scrapy", "crawlall", "-L", "WARNING"]
+    # The main job's own command, pointed at the replay server, over every board whose recorded
+    # fixture crawls without arguments (derived from the spiders: crawler/registry.py), enabled
+    # or not, so that a new board shows up here without touching this file.
+    from crawler.registry import demo_boards
+
+    boards = ",".join(demo_boards())
+    cmd = [sys.executable, "-m", "scrapy", "crawlall", "--only", boards, "-L", "WARNING"]
     for key, value in {**LOCAL, "JOBS_DB": args.db, "MIRROR_URL": server.url}.items():
         cmd += ["-s", f"{key}={value}"]
     try:

@@ -28,6 +28,8 @@ from pathlib import Path
 BOT_NAME = "jobcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy genspider -l`: one template per data shape (crawler/commands/genspider.py).
+TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")
 COMMANDS_MODULE = "crawler.commands"
 
 # --- the database ---------------------------------------------------------------------
@@ -82,6 +84,10 @@ RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware lets the 2nd+ request waiting for a host's robots.txt
+    # through unchecked (crawler/robots.py): the same middleware, with that fixed.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.WaitingRobotsTxtMiddleware": 100,
     "crawler.middlewares.CrawlDelayMiddleware": 110,  # just after RobotsTxtMiddleware (100)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,

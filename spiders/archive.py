@@ -408,6 +408,8 @@ class ArchiveSpider(scrapy.Spider):
     name = "archive"
     # Archived pages are history: importing one neither reopens nor closes a posting.
     lifecycle_evidence = False
+    # The arguments under which the recorded fixture is crawled (conformance test, demo).
+    recorded_args = {"path": "tests/fixtures/archive"}
 
     @classmethod
     def unrunnable_reason(cls) -> str | None:

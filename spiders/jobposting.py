@@ -90,6 +90,8 @@ class JobPostingSpider(StructuredDataSpider):
     # A site's sitemap or listing pages need not list every open job (paging, stale
     # sitemaps): absence closes nothing; validThrough, 404 pages and the age limit do.
     complete_listing = False
+    # The recorded fixture: the demo site replayed from tests/fixtures/mirror (conformance, demo).
+    recorded_args = {"sites": "demo"}
 
     @classmethod
     def unrunnable_reason(cls) -> str | None:

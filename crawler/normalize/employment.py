@@ -157,7 +157,19 @@ def employment_from_raw(raw) -> str | None:
             found.add(_RAW[key])
         else:
             found |= _words_kinds(str(value))
+            # Compound codes: Recruitee "fulltime_permanent", Pinpoint "Permanent - Full
+            # Time", BambooHR "Contract - Full-Time"; the most specific part wins below.
+            found |= {kind for part, kind in _COMPOUND if part in key}
     return next((kind for kind in PRECEDENCE if kind in found), None)
+
+
+# Parts of compound codes, each unambiguous inside a longer word-run ("intern" is not:
+# "internal"; "temp" is not: "template").
+_COMPOUND = (
+    ("internship", "internship"), ("traineeship", "internship"), ("fixedterm", "temporary"),
+    ("temporary", "temporary"), ("contract", "contract"), ("freelance", "contract"),
+    ("parttime", "part_time"), ("fulltime", "full_time"), ("permanent", "full_time"),
+)  # fmt: skip
 
 
 # After a type word in a title, a noun that makes it the job's subject ("Contract Manager",
