@@ -315,12 +315,14 @@ def _row(conn: sqlite3.Connection, sql: str, params: Iterable[Any]) -> dict[str,
     return dict(zip([c[0] for c in cur.description], found, strict=True))
 
 
-def crawl_baseline(conn: sqlite3.Connection, spider: str, crawl_id: int) -> dict | None:
+def crawl_baseline(
+    conn: sqlite3.Connection, spider: str, crawl_id: int, memory: int = 5
+) -> dict | None:
     """The last crawl of ``spider`` judged healthy (``crawls.healthy``), if that is recorded."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(crawls)")}
     if "healthy" not in columns:
         return None
-    return health.previous_healthy_crawl(conn, spider, crawl_id)
+    return health.previous_healthy_crawl(conn, spider, crawl_id, memory)
 
 
 @dataclass
@@ -353,9 +355,10 @@ def apply_closing(
     spider = row["spider"]
     now = rules.now_iso()
     outcome = LifecycleOutcome()
+    memory = (health_rules or health.HealthRules()).baseline_crawls
     outcome.problems = closing_problems(
         row,
-        crawl_baseline(conn, spider, crawl_id),
+        crawl_baseline(conn, spider, crawl_id, memory),
         stats,
         health_rules,
         per_listing=complete_listing,
@@ -375,7 +378,7 @@ def apply_closing(
             for facts in listings_from_stats(stats):
                 sources.add(facts.source)
                 outcome.listings.append(
-                    _judge_listing(conn, crawl_id, facts, rules, may_close, outcome, now)
+                    _judge_listing(conn, row, facts, rules, may_close, outcome, now, memory=memory)
                 )
         if may_close:
             for source, url in gone:
@@ -412,39 +415,51 @@ def apply_closing(
 
 def _judge_listing(
     conn: sqlite3.Connection,
-    crawl_id: int,
+    crawl: Mapping[str, Any],
     facts: ListingFacts,
     rules: LifecycleRules,
     may_close: bool,
     outcome: LifecycleOutcome,
     now: str,
+    *,
+    memory: int = 5,
 ) -> dict[str, Any]:
+    crawl_id = crawl["id"]
     where = f"source = ? AND {LISTING_SQL} = ?"
     params = [facts.source, facts.listing]
     seen = conn.execute(
         f"SELECT COUNT(*) FROM jobs WHERE {where} AND last_crawl_id = ?", [*params, crawl_id]
     ).fetchone()[0]
+    # The largest of its last healthy listings: a listing shrinking in stages (20, 11, 6...)
+    # collapses against the 20, not against the 11 before it.
     base = conn.execute(
-        "SELECT seen FROM crawl_listings WHERE source = ? AND listing = ? AND healthy = 1"
-        " AND crawl_id < ? ORDER BY crawl_id DESC LIMIT 1",
-        [*params, crawl_id],
+        "SELECT MAX(seen) FROM (SELECT seen FROM crawl_listings WHERE source = ? AND listing = ?"
+        " AND healthy = 1 AND crawl_id < ? ORDER BY crawl_id DESC LIMIT ?)",
+        [*params, crawl_id, max(int(memory), 1)],
     ).fetchone()
     problems = listing_problems(facts, seen, base[0] if base else None, rules)
     if not may_close:
         problems.append("crawl not healthy: " + ", ".join(sorted(outcome.problems)))
     missed = closed = 0
     if not problems:
-        unseen = f"{where} AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+        # Unseen by this crawl *and* by any other since it started: a crawl of the same board
+        # running at the same time (another process) takes over ``last_crawl_id`` of the
+        # postings both saw, and they must not look missed.
+        unseen = (
+            f"{where} AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+            " AND (last_seen_at IS NULL OR last_seen_at < ?)"
+        )
+        started = crawl.get("started_at") or "9999"  # no start recorded: no clause
         cur = conn.execute(
             f"UPDATE jobs SET missed_listings = missed_listings + 1"
             f" WHERE status = 'open' AND {unseen}",
-            [*params, crawl_id],
+            [*params, crawl_id, started],
         )
         missed = cur.rowcount
         closed = _close(
             conn,
             f"{unseen} AND missed_listings >= ?",
-            [*params, crawl_id, rules.misses_to_close],
+            [*params, crawl_id, started, rules.misses_to_close],
             now,
             CLOSED_ABSENT,
         )

@@ -34,6 +34,15 @@ COMMANDS_MODULE = "crawler.commands"
 JOBS_DB = "data/jobs.db"
 STORE_BATCH_SIZE = 500
 STORE_BATCH_SECONDS = 2.0
+# A batch write that fails (another connection holds the lock past STORE_BUSY_TIMEOUT_MS, a
+# full disk) is retried this many times, STORE_RETRY_DELAY s apart (doubling); then the crawl
+# is failed (health problem `store_errors`) and closes nothing (pipelines/store.py).
+STORE_WRITE_RETRIES = 3
+STORE_RETRY_DELAY = 1.0
+STORE_BUSY_TIMEOUT_MS = 30_000
+# The database may not grow past this many MB (0: no cap); a write that would is failed like
+# one on a full disk (retried, then the crawl is failed and closes nothing).
+JOBS_DB_MAX_MB = 0.0
 
 # --- replaying recorded responses (tests, `make demo`) -------------------------------------
 # When set (e.g. http://127.0.0.1:8765) every https://HOST/PATH is fetched from
