@@ -96,6 +96,7 @@ GIVEN = "given:"  # key prefix of the as-given rates in ``fill_rates``
 # Crawl stats counting listings that answered but could not be read, or could not be fetched.
 UNREADABLE = {
     "jobcrawl/bad_json": "listing answers not JSON",
+    "jobcrawl/bad_shape": "listing answers of an unexpected shape",
     "jobcrawl/bad_sitemap": "sitemaps not readable",
     "jobcrawl/sitemap_errors": "sitemaps not fetched",
     "jobcrawl/redirected_away": "listings redirected away from themselves",

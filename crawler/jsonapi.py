@@ -35,7 +35,9 @@ use ``crawler.platform.PlatformSpider``, a subclass that adds the company list.
 
 What the base does for every board:
 
-* parses the body as JSON; a body that is not JSON is logged, counted
+* parses the body as JSON (an invalid UTF-8 byte becomes U+FFFD and is counted as
+  ``jobcrawl/bad_utf8``: one bad byte does not cost the whole answer); a body that is
+  not JSON (or nested too deep to parse) is logged, counted
   (``jobcrawl/bad_json``) and kept as a ``Reject`` with the URL and reason;
 * a non-200 response is handed to ``handle_error_response`` (default: logged,
   counted as ``jobcrawl/http_error/<status>``) and the crawl goes on;
@@ -62,7 +64,25 @@ logger = logging.getLogger(__name__)
 
 # Errors a mapper raises for a record it cannot map; anything else is a bug and
 # is allowed to surface in the log with a traceback.
-MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+# RecursionError: a record nested deeper than the mapper can walk is one bad record, never a
+# callback error that loses its neighbours.
+MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+
+
+def load_json_body(body: bytes, stats=None) -> Any:
+    """Parse a JSON answer. Invalid UTF-8 bytes (one mangled character in a description)
+    become U+FFFD, counted as ``jobcrawl/bad_utf8``, instead of making the whole answer
+    unreadable. A document nested too deep for the parser raises ``ValueError``."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8-sig", "replace")
+        if stats is not None:
+            stats.inc_value("jobcrawl/bad_utf8")
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError(f"nested too deeply to parse ({exc})") from None
 
 
 def utc_now_iso() -> str:
@@ -128,7 +148,7 @@ class JsonApiSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         try:
-            data = json.loads(response.body)
+            data = load_json_body(response.body, stats)
         except ValueError as exc:
             stats.inc_value("jobcrawl/bad_json")
             self.logger.error("%s: body is not JSON (%s)", response.url, exc)

@@ -72,7 +72,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
-from crawler.normalize.dates import to_utc_iso
+from crawler.normalize.dates import is_future, to_utc_iso
 
 JSONLD_XPATH = (
     "//script[contains(translate(@type, 'APPLICATIONLDJSON', 'applicationldjson'),"
@@ -384,13 +384,17 @@ _SITEMAP_END = re.compile(
 )
 
 
+_SITEMAP_ROOT = re.compile(rb"<(?:([\w.-]+):)?(?:urlset|sitemapindex)[\s>/]")
+
+
 def _read_sitemap(body: bytes | None) -> Sitemap | None:
     """The sitemap in ``body``, or None when it is not one or was cut short.
 
     Scrapy's parser recovers from a truncated document and lists the entries before the
     cut as if they were all: a complete listing that silently lost its tail would close
     every posting after the cut. A document whose root element is never closed is
-    therefore no sitemap at all (``jobcrawl/bad_sitemap``: nothing closes).
+    therefore no sitemap at all (``jobcrawl/bad_sitemap``: nothing closes). A parser that
+    stops early *inside* a whole document is caught by ``raw_entry_count`` below.
     """
     if not body or not _SITEMAP_END.search(body[-2000:]):
         return None
@@ -398,6 +402,38 @@ def _read_sitemap(body: bytes | None) -> Sitemap | None:
         return Sitemap(body)
     except Exception:  # Scrapy's parser raises assorted errors (StopIteration...) on garbage
         return None
+
+
+def raw_entry_count(body: bytes) -> int:
+    """How many ``<loc>`` elements of the sitemap's own namespace prefix ``body`` holds, by a
+    plain byte scan (no XML parser): the proof that a parse read every entry.
+
+    lxml's recovering parser stops quietly at several malformations (an undefined entity,
+    a stray ``<``, a broken tag) and the document still ends in ``</urlset>``; the entries
+    after the break would look absent. ``<image:loc>`` and other prefixed extensions are
+    not entries and are not counted.
+    """
+    root = _SITEMAP_ROOT.search(body)
+    prefix = re.escape(root.group(1) + b":") if root and root.group(1) else b""
+    return len(re.findall(rb"<" + prefix + rb"loc[\s>]", body))
+
+
+class _Counted:
+    """Iterate a sitemap, counting the entries the parser produced (``n``) and noting an error
+    the parser raised part-way (``error``)."""
+
+    def __init__(self, entries: Iterable[dict]):
+        self.entries = entries
+        self.n = 0
+        self.error: str | None = None
+
+    def __iter__(self) -> Iterator[dict]:
+        try:
+            for entry in self.entries:
+                self.n += 1
+                yield entry
+        except Exception as exc:  # lxml's parser can still raise mid-document
+            self.error = f"{type(exc).__name__}: {exc}"
 
 
 class StructuredDataSpider(SitemapSpider):
@@ -429,7 +465,13 @@ class StructuredDataSpider(SitemapSpider):
         self.logger.error("sitemap %s failed: %s", failure.request.url, failure.value)
 
     def _entry_meta(self, board: dict, entry: dict) -> dict:
-        return {"board": board, "sitemap_entry": entry, "lastmod": to_utc_iso(entry.get("lastmod"))}
+        lastmod = to_utc_iso(entry.get("lastmod"))
+        if lastmod and is_future(lastmod):
+            # A lastmod in the future (2099) would mark the page unchanged until then: it is
+            # no evidence of anything, and the page is fetched as if it had none.
+            self.crawler.stats.inc_value("jobcrawl/future_lastmod")
+            lastmod = None
+        return {"board": board, "sitemap_entry": entry, "lastmod": lastmod}
 
     def page_callback(self, url: str, board: dict):
         """The callback for a page URL listed in a sitemap, or ``None`` to skip it."""
@@ -444,7 +486,8 @@ class StructuredDataSpider(SitemapSpider):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
                 yield self.sitemap_request(url, {"board": board})
             return
-        sitemap = _read_sitemap(self._get_sitemap_body(response))
+        body = self._get_sitemap_body(response) or b""
+        sitemap = _read_sitemap(body)
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             self.crawler.stats.inc_value("jobcrawl/bad_sitemap")
             self.logger.error(
@@ -454,7 +497,8 @@ class StructuredDataSpider(SitemapSpider):
             )
             return
         stats = self.crawler.stats
-        for entry in self.sitemap_filter(sitemap):
+        counted = _Counted(sitemap)
+        for entry in self.sitemap_filter(counted):
             loc = (entry.get("loc") or "").strip()
             if not loc:
                 continue
@@ -468,6 +512,18 @@ class StructuredDataSpider(SitemapSpider):
             if callback is not None:
                 stats.inc_value("jobcrawl/sitemap_pages")
                 yield scrapy.Request(loc, callback, meta=meta)
+        for _rest in counted:  # a filter that stopped early: count the rest
+            pass
+        expected = raw_entry_count(body)
+        if counted.error or counted.n != expected:
+            # Not provably complete: what was listed is still fetched, but nothing closes.
+            stats.inc_value("jobcrawl/bad_sitemap")
+            self.logger.error(
+                "%s: the XML parser read %d of the %d <loc> entries%s; the sitemap counts as"
+                " unreadable",
+                response.url, counted.n, expected,
+                f" ({counted.error})" if counted.error else "",
+            )  # fmt: skip
 
     def parse_listing(self, response) -> Iterator[Any]:
         """A listing page: its own JobPostings, and its links to job pages followed."""

@@ -34,6 +34,7 @@ import hashlib
 import json
 import logging
 import re
+import reprlib
 import sqlite3
 import time
 from dataclasses import asdict
@@ -155,10 +156,18 @@ def _as_stored(rows: dict[int, dict]) -> dict[int, dict]:
     }
 
 
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxstring, _SHORT_REPR.maxother = 20, 2000, 200
+
+
 def raw_text(raw: Any) -> str | None:
     if raw is None:
         return None
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        # Nested too deep (or circular) for JSON: its start as Python shows it, still kept.
+        text = f"(not JSON-serialisable) {_SHORT_REPR.repr(raw)}"
     return sql_text(text[:RAW_LIMIT])
 
 
@@ -206,8 +215,20 @@ class Store:
         """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts
         (new, updated, unchanged, rejected; ``self.counts`` also totals versions, reopened and
         grouped postings)."""
+        rows, storable, rejects = [], [], list(rejects)
+        for item in items:
+            try:
+                rows.append(item_row(item))
+            except (RecursionError, ValueError, TypeError) as exc:
+                # A value nested too deep to store as JSON: this posting is rejected with its
+                # reason; the batch goes on.
+                url = item.url if isinstance(item.url, str) else None
+                why = f"cannot store posting: {type(exc).__name__}: {exc}"
+                rejects.append(Reject(item.source, url, why, item.source_id))
+                continue
+            storable.append(item)
+        items = storable
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects), "reopened": 0}
-        rows = [item_row(item) for item in items]
         seen_at = now_iso()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -507,7 +528,12 @@ class StorePipeline:
         for attempt in range(self.retries + 1):
             try:
                 return await self._in_thread(fn, *args)
-            except sqlite3.Error as exc:
+            except Exception as exc:
+                if not isinstance(exc, sqlite3.Error):
+                    # Not the database's doing: retrying would fail the same way.
+                    logger.exception("crawl %s: writing %s failed", self.store.crawl_id, what)
+                    await self._in_thread(self.store.rollback)
+                    raise StoreWriteFailed(f"{what}: {type(exc).__name__}: {exc}") from exc
                 await self._in_thread(self.store.rollback)
                 if attempt == self.retries:
                     raise StoreWriteFailed(f"{what}: {type(exc).__name__}: {exc}") from exc
