@@ -98,8 +98,13 @@ def load_jsonld(text: str) -> Any:
         return json.loads(text, strict=False)
     except ValueError:
         pass
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
     repaired = _TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", text))
-    return json.loads(repaired, strict=False)
+    try:
+        return json.loads(repaired, strict=False)
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
 
 
 def jsonld_blocks(page_html: str) -> tuple[list[Any], list[str]]:
@@ -553,7 +558,11 @@ class StructuredDataSpider(SitemapSpider):
             stats.inc_value("jobcrawl/no_jobposting")
             yield Reject(source, response.url, "page is not text/HTML", None)
             return
-        postings, errors = extract_jobpostings(response.text)
+        try:
+            postings, errors = extract_jobpostings(response.text)
+        except RecursionError:
+            # JSON-LD nested deeper than it can be walked: this page's reject, not a lost page.
+            postings, errors = [], ["JSON-LD nested too deeply to read"]
         for error in errors:
             stats.inc_value("jobcrawl/bad_jsonld")
             self.logger.warning("%s: %s", response.url, error)
