@@ -106,6 +106,8 @@ DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control endpoint executes Python sent to it inside the crawler: off.
+REMOTE_CONTROL_ENABLED = False
 
 # --- posting lifecycle, duplicates, incremental crawls (README "Lifecycle") ------------------
 # Closed after missing from this many consecutive healthy complete listings of its board.

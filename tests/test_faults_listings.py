@@ -14,7 +14,8 @@ live posting closed, the failure named on the ``crawls`` row, every record a row
   ``value_problems``, nothing closed; a sitemap ``lastmod`` of 2099 does not pin a page;
 * a record nested deeper than the JSON parser goes, and an invalid UTF-8 byte: the deep
   record is a ``rejects`` row, its neighbours and the bad byte's posting are stored;
-* ``url``/``apply_url`` that are ``javascript:``/``data:`` links: null, with the reason.
+* ``url``/``apply_url`` that are ``javascript:``/``data:`` links: null, with the reason;
+  and Scrapy's remote-control extension is not running.
 """
 
 from __future__ import annotations
@@ -257,3 +258,6 @@ def test_url_and_apply_url_keep_only_web_links(crawl, make_replay, tmp_path):
     assert js["url"] is None and "is not an http(s) link" in js["value_problems"]
     assert data["apply_url"] is None and "'data:text/html" in data["value_problems"]
     assert fine["url"].startswith("https://") and fine["apply_url"].startswith("https://")
+    # Scrapy 2.19's remote-control endpoint (it runs code sent to it) is not enabled.
+    assert "Enabled extensions" in result.output
+    assert "RemoteControl" not in result.output

@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler.bench.corpus import derived_records
 from crawler.schema import open_db
 from tests.conftest import FAST, run_scrapy
@@ -219,3 +221,51 @@ def test_a_lock_held_past_the_busy_timeout_fails_the_crawl_and_two_such_crawls_c
     assert {status for _h, status in after.values()} == {"open"}, "a live posting was closed"
     missed = sqlite3.connect(db).execute("SELECT MAX(missed_listings) FROM jobs").fetchone()[0]
     assert missed == 0
+
+
+def damaged_database(path: Path) -> None:
+    """A real database whose first page (header and schema) is whole and whose table pages
+    are overwritten: it opens, and would lose every batch written to it."""
+    db = open_db(path)
+    db.conn.executemany(
+        "INSERT INTO rejects (crawl_id, source, url, reason, raw) VALUES (NULL, 's', 'u', 'r', ?)",
+        [("x" * 3000,) for _ in range(200)],
+    )
+    db.close()
+    page = 4096
+    with path.open("r+b") as fh:
+        size = fh.seek(0, 2)
+        for offset in range(page * 8, size, page * 3):
+            fh.seek(offset)
+            fh.write(b"\xa5" * page)
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "unwritable_place", "garbage", "damaged"])
+def test_crawlall_on_an_unusable_database_location_exits_2_with_one_clear_line(
+    replay, tmp_path, where
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    db = {
+        "under_a_file": blocker / "sub" / "jobs.db",
+        "unwritable_place": Path("/proc/jobcrawl-test/jobs.db"),  # procfs: nothing is created
+        "garbage": tmp_path / "garbage.db",
+        "damaged": tmp_path / "damaged.db",
+    }[where]
+    if where == "garbage":
+        db.write_bytes(bytes(range(256)) * 64)
+    elif where == "damaged":
+        damaged_database(db)
+    proc = run_scrapy(
+        ["crawlall", "--only", "remoteok"],
+        env={
+            "JOBCRAWL_JOBS_DB": str(db),
+            "JOBCRAWL_LOG_DIR": str(tmp_path / "logs"),
+            "JOBCRAWL_MIRROR_URL": replay.url,
+        },
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("crawlall:")]
+    assert len(lines) == 1 and str(db) in lines[0], proc.stderr
+    assert "no_items" not in proc.stdout + proc.stderr
