@@ -104,11 +104,12 @@ def test_two_crawls_of_the_same_listing_at_once_count_no_posting_both_saw_as_mis
     assert first.returncode == 0, first.stderr[-3000:]
 
     for _round in range(2):
-        results = []
-        threads = [
-            threading.Thread(target=lambda: results.append(run_scrapy(args, env=env)))
-            for _ in range(2)
-        ]
+        results: list = []
+
+        def run(into: list = results) -> None:
+            into.append(run_scrapy(args, env=env))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
