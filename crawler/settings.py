@@ -105,6 +105,14 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
+# --- bounds on one crawl (crawler/bounds.py): hitting one makes the crawl unhealthy, closes nothing
+# Downloaded bodies over this many bytes stop the crawl (0: no bound).
+CRAWL_MAX_BYTES = 2 * 1024**3
+# A crawl still running after this many seconds is stopped (Scrapy's own setting).
+CLOSESPIDER_TIMEOUT = 6 * 3600
+# Sitemap indexes nested deeper, or more sitemaps followed in one crawl, are not followed.
+SITEMAP_MAX_DEPTH = 3
+SITEMAP_MAX_COUNT = 2000
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control endpoint executes Python sent to it inside the crawler: off.
 REMOTE_CONTROL_ENABLED = False
@@ -148,11 +156,14 @@ HEALTH_FILL_MIN_PREVIOUS = 0.1
 HEALTH_FILL_MIN_EXPECTED = 5
 HEALTH_MAX_ERROR_FRACTION = 0.1
 HEALTH_MAX_REJECT_FRACTION = 0.1
+# count_drop and collapsed listings compare with the largest of this many recent healthy crawls.
+HEALTH_BASELINE_CRAWLS = 5
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.extensions.BoardLogStats": 0,  # the periodic stats line, naming the board
     "crawler.extensions.HealthCheck": 500,
     "crawler.memory.MemoryTrim": 0,  # freed memory back to the system (MEMORY_TRIM_SECONDS)
+    "crawler.bounds.CrawlBounds": 0,  # CRAWL_MAX_BYTES
 }
 MEMORY_TRIM_SECONDS = 1.0
 

@@ -58,6 +58,7 @@ the pipelines do the rest.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -65,11 +66,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pycountry
+import re2
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from crawler.bounds import hit
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
 from crawler.normalize.dates import is_future, to_utc_iso
@@ -382,6 +385,21 @@ def map_jobposting(posting: dict, page: dict) -> JobPosting:
 # --- the spider -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def job_url_regex(pattern: str):
+    """A configured ``job_url_pattern``, compiled for RE2: matching runs in time linear in the
+    URL, so a site-supplied URL can never make a pattern backtrack for hours (Python's ``re``
+    took minutes on ``(a+)+$`` against 30 characters, and ignored SIGTERM meanwhile).
+    Backreferences and lookarounds, which need backtracking, are refused (``re2.error``)."""
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
+def matches_job_pattern(pattern: str, url: str) -> bool:
+    return job_url_regex(pattern).search(url) is not None
+
+
 # The end of a whole sitemap document: its root element closed (any namespace prefix),
 # then only whitespace, comments (Yoast signs its sitemaps after the root) or PIs.
 _SITEMAP_END = re.compile(
@@ -481,7 +499,7 @@ class StructuredDataSpider(SitemapSpider):
     def page_callback(self, url: str, board: dict):
         """The callback for a page URL listed in a sitemap, or ``None`` to skip it."""
         pattern = board.get("job_url_pattern")
-        if pattern and not re.search(pattern, url):
+        if pattern and not matches_job_pattern(pattern, url):
             return None
         return next((cb for regex, cb in self._cbs if regex.search(url)), None)
 
@@ -509,8 +527,11 @@ class StructuredDataSpider(SitemapSpider):
                 continue
             meta = self._entry_meta(board, entry)
             if sitemap.type == "sitemapindex":
-                if any(regex.search(loc) for regex in self._follow):
+                if any(regex.search(loc) for regex in self._follow) and self._within_bounds(
+                    response, loc
+                ):
                     stats.inc_value("jobcrawl/sitemaps_followed")
+                    meta["sitemap_depth"] = response.meta.get("sitemap_depth", 0) + 1
                     yield self.sitemap_request(loc, meta)
                 continue
             callback = self.page_callback(loc, board)
@@ -530,6 +551,22 @@ class StructuredDataSpider(SitemapSpider):
                 f" ({counted.error})" if counted.error else "",
             )  # fmt: skip
 
+    def _within_bounds(self, response, loc: str) -> bool:
+        """May the sitemap ``loc``, named by the index ``response``, be followed? An index
+        that keeps naming new sitemaps (or indexes of indexes) must not hold cron forever:
+        past ``SITEMAP_MAX_DEPTH`` levels of indexes or ``SITEMAP_MAX_COUNT`` sitemaps in
+        one crawl, it is not, and the crawl is unhealthy (``bounds``) and closes nothing."""
+        settings = self.crawler.settings
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        if depth > settings.getint("SITEMAP_MAX_DEPTH", 3):
+            hit(self.crawler, "sitemap_depth", f"{loc} is {depth} sitemap indexes deep")
+            return False
+        followed = self.crawler.stats.get_value("jobcrawl/sitemaps_followed", 0)
+        if followed >= settings.getint("SITEMAP_MAX_COUNT", 2000):
+            hit(self.crawler, "sitemap_count", f"{loc}: over {followed} sitemaps followed")
+            return False
+        return True
+
     def parse_listing(self, response) -> Iterator[Any]:
         """A listing page: its own JobPostings, and its links to job pages followed."""
         board = response.meta.get("board", {})
@@ -542,7 +579,7 @@ class StructuredDataSpider(SitemapSpider):
             return
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            if url.startswith(("http://", "https://")) and re.search(pattern, url):
+            if url.startswith(("http://", "https://")) and matches_job_pattern(pattern, url):
                 yield scrapy.Request(url, self.parse, meta={"board": board})
 
     # -- pages --
