@@ -102,8 +102,9 @@ def normalize_salary(item: JobPosting, notes: list[str]) -> None:
 
 
 # Links a reader may follow: a javascript: or data: URL in `url`/`apply_url` runs or shows
-# whatever the board (or someone who broke into it) put there.
-_WEB_LINK = re.compile(r"(?i)^https?://[^\s/?#]+")
+# whatever the board (or someone who broke into it) put there. file:/// is the archive
+# import's own link to a file that named no web page (spiders/archive.py).
+_WEB_LINK = re.compile(r"(?i)^(?:https?://[^\s/?#]+|file:///)")
 
 
 def normalize_item(item: JobPosting, now: datetime) -> list[str]:
