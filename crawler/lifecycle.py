@@ -374,11 +374,22 @@ def apply_closing(
     sources = {spider} | {r[0] for r in seen_sources}
     with conn:
         conn.execute("BEGIN IMMEDIATE")
+        overlap = concurrent_crawls(conn, row, now=utc_iso(datetime.now(UTC)))
         if complete_listing:
             for facts in listings_from_stats(stats):
                 sources.add(facts.source)
                 outcome.listings.append(
-                    _judge_listing(conn, row, facts, rules, may_close, outcome, now, memory=memory)
+                    _judge_listing(
+                        conn,
+                        row,
+                        facts,
+                        rules,
+                        may_close,
+                        outcome,
+                        now,
+                        memory=memory,
+                        overlap=overlap,
+                    )  # fmt: skip
                 )
         if may_close:
             for source, url in gone:
@@ -413,6 +424,23 @@ def apply_closing(
     return outcome
 
 
+def concurrent_crawls(conn: sqlite3.Connection, crawl: Mapping[str, Any], now: str) -> list[int]:
+    """Other crawls of the same spider that finished while ``crawl`` ran.
+
+    Two crawls of one board at once (two ``scrapy crawl`` processes, outside ``crawlall``'s
+    lock) would count each absence twice: one moment's evidence taken for two. Of such a
+    pair, the first to finish counts the absences and the other, which sees it finish
+    during its own run, counts none. A killed crawl (never finished) is not counted.
+    """
+    started = crawl.get("started_at") or now
+    rows = conn.execute(
+        "SELECT id FROM crawls WHERE spider = ? AND id != ?"
+        " AND finished_at IS NOT NULL AND finished_at > ? AND finished_at <= ?",
+        [crawl["spider"], crawl["id"], started, now],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def _judge_listing(
     conn: sqlite3.Connection,
     crawl: Mapping[str, Any],
@@ -423,6 +451,7 @@ def _judge_listing(
     now: str,
     *,
     memory: int = 5,
+    overlap: list[int] = (),
 ) -> dict[str, Any]:
     crawl_id = crawl["id"]
     where = f"source = ? AND {LISTING_SQL} = ?"
@@ -440,6 +469,12 @@ def _judge_listing(
     problems = listing_problems(facts, seen, base[0] if base else None, rules)
     if not may_close:
         problems.append("crawl not healthy: " + ", ".join(sorted(outcome.problems)))
+    if overlap:
+        problems.append(
+            "another crawl of this board ran at the same time (crawl "
+            + ", ".join(map(str, overlap))
+            + "): its absences are not independent evidence"
+        )
     missed = closed = 0
     if not problems:
         # Unseen by this crawl *and* by any other since it started: a crawl of the same board

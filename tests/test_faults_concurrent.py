@@ -128,3 +128,49 @@ def test_two_crawls_of_the_same_listing_at_once_count_no_posting_both_saw_as_mis
     assert len(jobs) == 24
     assert {status for status, _missed in jobs} == {"open"}
     assert max(missed for _status, missed in jobs) == 0
+
+
+def test_of_two_crawls_at_once_only_one_counts_absences(make_replay, tmp_path):
+    """A posting that left the board is absent from both crawls of a round: one moment's
+    evidence, counted once (two rounds of two concurrent crawls = two misses, not four)."""
+    root, db = tmp_path / "mirror", tmp_path / "jobs.db"
+    folder = root / LEVER
+    folder.mkdir(parents=True)
+    records = derived_records("lever", 8, seed=950)
+    for record in records:
+        record["id"] = f"solo-{record['id']}"
+    (folder / "solo").write_text(json.dumps(records))
+    (folder / "solo.meta.json").write_text(json.dumps({"delay": 2.0}))
+    env = {
+        "JOBCRAWL_JOBS_DB": str(db),
+        "JOBCRAWL_MIRROR_URL": make_replay(root).url,
+        "JOBCRAWL_LIFECYCLE_MISSES_TO_CLOSE": "3",
+        **{f"JOBCRAWL_{k}": v for k, v in FAST.items()},
+    }
+    args = ["crawl", "lever", "-a", "companies=solo"]
+    assert run_scrapy(args, env=env).returncode == 0
+    (folder / "solo").write_text(json.dumps(records[1:]))  # one posting leaves the board
+    results: list = []
+
+    def run(into: list = results) -> None:
+        into.append(run_scrapy(args, env=env))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    conn = sqlite3.connect(db)
+    try:
+        gone = conn.execute(
+            "SELECT missed_listings, status FROM jobs WHERE source_id = ?",
+            (f"solo/{records[0]['id']}",),
+        ).fetchone()
+        problems = [
+            json.loads(r[0])
+            for r in conn.execute("SELECT problems FROM crawl_listings WHERE crawl_id > 1")
+        ]
+    finally:
+        conn.close()
+    assert gone == (1, "open"), gone
+    assert sum(any("at the same time" in p for p in found) for found in problems) == 1, problems
