@@ -10,8 +10,9 @@ closes nothing (``crawler/health.py``, check ``bounds``; its finish reason is no
 
 Sitemaps are bounded where they are read (``crawler/structured.py``): an index nested
 deeper than ``SITEMAP_MAX_DEPTH`` or naming more than ``SITEMAP_MAX_COUNT`` sitemaps in one
-crawl is not followed further (``jobcrawl/bounds/sitemap_depth``,
-``jobcrawl/bounds/sitemap_count``).
+crawl is not followed further, and a sitemap listing more than ``SITEMAP_MAX_ENTRIES``
+entries is not read further (``jobcrawl/bounds/sitemap_depth``, ``.../sitemap_count``,
+``.../sitemap_entries``).
 
 Each bound hit is counted under ``jobcrawl/bounds/<name>`` in the crawl stats.
 """

@@ -113,6 +113,8 @@ CLOSESPIDER_TIMEOUT = 6 * 3600
 # Sitemap indexes nested deeper, or more sitemaps followed in one crawl, are not followed.
 SITEMAP_MAX_DEPTH = 3
 SITEMAP_MAX_COUNT = 2000
+# A sitemap listing more entries than this (the sitemaps protocol's limit) is not read further.
+SITEMAP_MAX_ENTRIES = 50_000
 # Archive import (spiders/archive.py): a larger file is refused with its reason in `rejects`.
 ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False

@@ -521,7 +521,13 @@ class StructuredDataSpider(SitemapSpider):
             return
         stats = self.crawler.stats
         counted = _Counted(sitemap)
+        max_entries = self.crawler.settings.getint("SITEMAP_MAX_ENTRIES", 50_000)
         for entry in self.sitemap_filter(counted):
+            if counted.n > max_entries:
+                # The sitemaps protocol allows 50,000 entries a file: one holding more is not
+                # read further (each entry becomes a queued request, held in memory).
+                hit(self.crawler, "sitemap_entries", f"{response.url} lists over {max_entries}")
+                return
             loc = (entry.get("loc") or "").strip()
             if not loc:
                 continue

@@ -139,3 +139,14 @@ def test_a_pattern_that_needs_backtracking_is_refused_with_its_site_named(tmp_pa
         assert "site 'refs'" in str(exc) and "linear time" in str(exc)
     else:
         raise AssertionError("a backreference was accepted")
+
+
+def test_a_sitemap_listing_more_entries_than_its_bound_stops_there(crawl, make_replay, tmp_path):
+    root, db, manifest = board(crawl, make_replay, tmp_path)
+    result = crawl(
+        "remotewlb",
+        server=make_replay(root),
+        db=db,
+        settings={**ONE_MISS, "SITEMAP_MAX_ENTRIES": "4"},  # each shard lists 6
+    )
+    assert_bound_closes_nothing(result, "sitemap_entries")
