@@ -269,32 +269,51 @@ def reopen_seen(conn: sqlite3.Connection, ids: list[int], now: str) -> int:
 
 
 def touch_listed(
-    conn: sqlite3.Connection, crawl_id: int, listed: list[tuple[str, str]], seen_at: str
+    conn: sqlite3.Connection,
+    crawl_id: int,
+    listed: list[tuple[str, str]],
+    seen_at: str,
+    skipped: set[tuple[str, str]] | None = None,
 ) -> tuple[list[int], int]:
-    """Postings a sitemap still lists, by (source, url): refresh ``last_seen_at`` and
-    ``last_crawl_id``, reset missed listings, reopen those closed as ``absent``.
+    """Postings a sitemap still lists, by (source, url): refresh ``last_seen_at``, reset
+    missed listings, reopen those closed as ``absent``. Those whose page is ``skipped``
+    (unchanged ``lastmod``) also get ``last_crawl_id``: they count as seen by this crawl.
+    A listed page that is fetched gets its crawl id when its posting is stored, so that
+    the rows carrying a crawl's id are always the postings it counted (a kill in between
+    leaves no row claimed and uncounted); its fresh ``last_seen_at`` already keeps it from
+    being counted missed. ``skipped`` None: every listed posting is treated as skipped.
     Returns (ids found, reopened)."""
-    ids: list[int] = []
+    found_ids: list[tuple[int, bool]] = []
     for source, url in listed:
         found = conn.execute(
             "SELECT id FROM jobs WHERE source = ? AND url = ?", (source, url)
         ).fetchall()
-        ids.extend(row[0] for row in found)
+        skip = skipped is None or (source, url) in skipped
+        found_ids.extend((row[0], skip) for row in found)
+    ids = [i for i, _skip in found_ids]
     reopened = 0
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        conn.execute(
-            f"UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, missed_listings = 0"
-            f" WHERE id IN ({marks})",
-            [seen_at, crawl_id, *chunk],
-        )
-        cur = conn.execute(
-            "UPDATE jobs SET status = 'open', closed_at = NULL, closed_reason = NULL,"
-            f" reopened_count = reopened_count + 1 WHERE id IN ({marks})"
-            f" AND status = 'closed' AND closed_reason = '{CLOSED_ABSENT}'",
-            chunk,
-        )
-        reopened += cur.rowcount
+    for claim in (True, False):
+        chosen = [i for i, skip in found_ids if skip is claim]
+        for chunk in _chunks(chosen):
+            marks = ",".join("?" * len(chunk))
+            if claim:
+                conn.execute(
+                    f"UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, missed_listings = 0"
+                    f" WHERE id IN ({marks})",
+                    [seen_at, crawl_id, *chunk],
+                )
+            else:
+                conn.execute(
+                    f"UPDATE jobs SET last_seen_at = ?, missed_listings = 0 WHERE id IN ({marks})",
+                    [seen_at, *chunk],
+                )
+            cur = conn.execute(
+                "UPDATE jobs SET status = 'open', closed_at = NULL, closed_reason = NULL,"
+                f" reopened_count = reopened_count + 1 WHERE id IN ({marks})"
+                f" AND status = 'closed' AND closed_reason = '{CLOSED_ABSENT}'",
+                chunk,
+            )
+            reopened += cur.rowcount
     return ids, reopened
 
 

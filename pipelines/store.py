@@ -344,7 +344,7 @@ class Store:
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             ids, reopened = lifecycle.touch_listed(
-                self.conn, self.crawl_id, [(s, u) for s, u, _skip in listed], now_iso()
+                self.conn, self.crawl_id, [(s, u) for s, u, _skip in listed], now_iso(), skipped
             )
             self.conn.execute(
                 "UPDATE crawls SET items_unchanged = items_unchanged + ?,"
@@ -603,8 +603,9 @@ class StorePipeline:
     def posting_listed(self, source, url, skipped):
         self.listed.append((source, url, skipped))
         if len(self.listed) >= self.batch_size:
-            return deferred_from_coro(self.flush())
-        return None
+            # Sent with send_catch_log, which takes no Deferred: the flush runs on its own
+            # (it never raises: a failed write is counted in ``_lost``).
+            deferred_from_coro(self.flush())
 
     def posting_gone(self, source, url, status):
         if self.store is not None:
