@@ -14,7 +14,10 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
     it stored no posting at all.
 ``count_drop``
     it stored fewer than ``HEALTH_MIN_COUNT_FRACTION`` (0.5) times the postings
-    of the baseline.
+    of the baseline. The count compared with is the *largest* of the last
+    ``HEALTH_BASELINE_CRAWLS`` (5) healthy crawls, so that a board shrinking in
+    stages (20, then 11, then 6 postings) is caught at the second stage instead
+    of each stage passing against the one before it.
 ``given:<field>``
     a field the spider handed over on at least ``HEALTH_FILL_MIN_PREVIOUS``
     (10 %) of the baseline's postings is now given on less than
@@ -46,8 +49,17 @@ appear in ``crawls.health_problems``, the ``crawlall`` summary and the log:
     empty, cut short or not XML), or a sitemap could not be fetched. Any one is
     enough: a listing hides every posting in it, so one lost listing among
     hundreds of healthy pages stays under the ``http_errors`` and ``rejects``
-    fractions and would otherwise pass unnoticed.
-
+    fractions and would otherwise pass unnoticed. A listing redirected away from
+    itself (to another company's board, a login page) counts here too.
+``store_errors``
+    a batch could not be written to the database even after its retries (a full
+    disk, a lock held by another connection past ``STORE_BUSY_TIMEOUT_MS``): its
+    postings are not stored, so their absence proves nothing. The crawl is failed.
+``spider_exceptions``
+    a callback raised: what its response held is neither stored nor rejected.
+``bounds``
+    the crawl hit one of its size bounds (``CRAWL_MAX_*`` settings, or Scrapy's
+    ``CLOSESPIDER_*``): what it did not read is unknown.
 Fill rates come from the stats ``pipelines/fillrates.py`` counts: ``jobcrawl/given/*``
 on the postings as spiders hand them over, ``jobcrawl/fill/*`` on the postings
 about to be stored. They are kept per crawl in ``crawls.fill_rates`` (JSON
@@ -92,9 +104,13 @@ GIVEN = "given:"  # key prefix of the as-given rates in ``fill_rates``
 # Crawl stats counting listings that answered but could not be read, or could not be fetched.
 UNREADABLE = {
     "jobcrawl/bad_json": "listing answers not JSON",
+    "jobcrawl/bad_shape": "listing answers of an unexpected shape",
     "jobcrawl/bad_sitemap": "sitemaps not readable",
     "jobcrawl/sitemap_errors": "sitemaps not fetched",
+    "jobcrawl/redirected_away": "listings redirected away from themselves",
 }
+# Crawl stats of bounds a crawl hit (crawler/bounds.py): what it did not read is unknown.
+BOUNDS_PREFIX = "jobcrawl/bounds/"
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class HealthRules:
     fill_min_expected: int = 5
     max_error_fraction: float = 0.1
     max_reject_fraction: float = 0.1
+    baseline_crawls: int = 5
 
     @classmethod
     def from_settings(cls, settings) -> HealthRules:
@@ -229,11 +246,16 @@ def evaluate(
     items = int(row.get("items_scraped") or 0)
     if items == 0:
         problems["no_items"] = "no posting stored"
-    base_items = int(base.get("items_scraped") or 0)
+    # The largest count among the recent healthy crawls (``baseline_items``, set by
+    # ``previous_healthy_crawl``), else the baseline's own.
+    base_items = int(base.get("baseline_items") or base.get("items_scraped") or 0)
     if base and items and items < rules.min_count_fraction * base_items:
+        whose = f"healthy crawl {base.get('id')}"
+        if base_items != int(base.get("items_scraped") or 0):
+            whose = f"its recent healthy crawls (the latest is crawl {base.get('id')})"
         problems["count_drop"] = (
             f"{items} postings stored, under {rules.min_count_fraction:g} x the "
-            f"{base_items} of healthy crawl {base.get('id')}"
+            f"{base_items} of {whose}"
         )
     if base and items:
         now, before = fill_rates(row), fill_rates(base)
@@ -279,6 +301,20 @@ def evaluate(
     }
     if unreadable:
         problems["unreadable"] = "; ".join(f"{n} {what}" for what, n in unreadable.items())
+    lost = int(stats.get("jobcrawl/store_errors") or 0)
+    if lost:
+        problems["store_errors"] = (
+            f"{lost} writes failed after their retries; "
+            f"{int(stats.get('jobcrawl/store_lost') or 0)} records not stored"
+        )
+    raised = sum(int(v or 0) for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    if raised:
+        problems["spider_exceptions"] = f"{raised} callback errors: records may be lost"
+    bounds = sorted(k.removeprefix(BOUNDS_PREFIX) for k in stats if k.startswith(BOUNDS_PREFIX))
+    if bounds:
+        problems["bounds"] = "stopped at " + ", ".join(
+            f"{name} ({stats[BOUNDS_PREFIX + name]})" for name in bounds
+        )
     return problems
 
 
@@ -297,16 +333,29 @@ def is_healthy(
 # -- database ---------------------------------------------------------------------------------
 
 
-def previous_healthy_crawl(conn: sqlite3.Connection, spider: str, before_id: int) -> dict | None:
-    """The last crawl of ``spider`` before crawl ``before_id`` that was judged healthy."""
+def previous_healthy_crawl(
+    conn: sqlite3.Connection, spider: str, before_id: int, memory: int = 5
+) -> dict | None:
+    """The last crawl of ``spider`` before crawl ``before_id`` that was judged healthy, with
+    ``baseline_items``: the most postings among the last ``memory`` healthy crawls, back to
+    the newest one a person *accepted* (``healthy`` set to 1 by hand over its problems: it
+    starts a new memory, so that accepting a board that really shrank takes one update)."""
     cur = conn.execute(
-        "SELECT * FROM crawls WHERE spider = ? AND id < ? AND healthy = 1 ORDER BY id DESC LIMIT 1",
-        (spider, before_id),
+        "SELECT * FROM crawls WHERE spider = ? AND id < ? AND healthy = 1 ORDER BY id DESC LIMIT ?",
+        (spider, before_id, max(int(memory), 1)),
     )
-    found = cur.fetchone()
-    if found is None:
+    names = [c[0] for c in cur.description]
+    rows = [dict(zip(names, found, strict=True)) for found in cur.fetchall()]
+    if not rows:
         return None
-    return dict(zip([c[0] for c in cur.description], found, strict=True))
+    recent = []
+    for row in rows:
+        recent.append(row)
+        if _json(row.get("health_problems")):  # accepted by hand: older counts are forgotten
+            break
+    baseline = rows[0]
+    baseline["baseline_items"] = max(int(r.get("items_scraped") or 0) for r in recent)
+    return baseline
 
 
 def record_health(
@@ -321,7 +370,8 @@ def record_health(
     if found is None:
         raise LookupError(f"no crawls row {crawl_id}")
     row = dict(zip([c[0] for c in cur.description], found, strict=True))
-    baseline = previous_healthy_crawl(conn, row["spider"], crawl_id)
+    rules = rules or HealthRules()
+    baseline = previous_healthy_crawl(conn, row["spider"], crawl_id, rules.baseline_crawls)
     problems = evaluate(row, baseline, rules)
     rates = fill_rates_from_stats(crawl_stats(row))
     with conn:

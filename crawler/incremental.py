@@ -13,11 +13,13 @@ and the configured JobPosting sites)
     touch the database. Off with ``INCREMENTAL_SKIP_UNCHANGED = False``.
 
 ``ConditionalCacheMiddleware`` (downloader middleware; API boards and sitemaps)
-    Scrapy's HTTP cache with the RFC 2616 policy: a response that carries ``ETag`` or
-    ``Last-Modified`` (or an expiry) is stored; the next crawl asks again with
-    ``If-None-Match``/``If-Modified-Since`` and a 304 hands the stored copy to the spider
-    (``httpcache/revalidate``, ``crawls.pages_not_modified``). Unlike Scrapy's stock
-    policy, a stored copy never stands in for a server error or a download error:
+    Scrapy's HTTP cache with a policy that **always revalidates**: a 200 answer that
+    carries ``ETag`` or ``Last-Modified`` is stored; every later crawl asks the board again
+    with ``If-None-Match``/``If-Modified-Since``, and only a 304 hands the stored copy to
+    the spider (``httpcache/revalidate``, ``crawls.pages_not_modified``). ``max-age``,
+    ``Expires`` and an old ``Last-Modified`` never let the copy answer without asking, and
+    a redirect or an error is never stored. A stored copy never stands in for a server
+    error or a download error either:
     such a failure must reach the crawl (the listing is then incomplete and closes
     nothing). The cache lives in ``CONDITIONAL_CACHE_DIR``, default ``httpcache/`` next
     to ``JOBS_DB``, so each database has its own. Off with ``CONDITIONAL_REQUESTS =
@@ -40,6 +42,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.httpcache import RFC2616Policy
 
 from crawler.listings import is_posting_page, listing_of
+from crawler.normalize.dates import is_future
 from crawler.normalize.text import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -116,7 +119,13 @@ class SkipUnchangedPagesMiddleware:
         if not stored:
             return True
         lastmod = element.meta.get("lastmod")
-        unchanged = bool(lastmod and stored_lastmod and lastmod <= stored_lastmod)
+        # A stored lastmod in the future (stored before such dates were refused) proves nothing.
+        unchanged = bool(
+            lastmod
+            and stored_lastmod
+            and lastmod <= stored_lastmod
+            and not is_future(stored_lastmod)
+        )
         skipped = unchanged and self.skip and not is_full(spider)
         self.crawler.signals.send_catch_log(
             signal=posting_listed, source=source, url=url, skipped=skipped
@@ -137,10 +146,32 @@ class SkipUnchangedPagesMiddleware:
 
 
 class ConditionalPolicy(RFC2616Policy):
+    """Revalidate always; keep only whole 200 answers that can be revalidated.
+
+    Scrapy's RFC 2616 policy answers from disk while a response is "fresh": a 301 for a
+    year, ``max-age``, or a heuristic from an old ``Last-Modified``. A cache that answers
+    for the board hides new postings, keeps gone ones open, and once stored another
+    company's postings under this one (a 301 to its board). Here the board is asked every
+    time, and only a 304 lets the stored copy stand in for its answer.
+    """
+
+    def should_cache_response(self, response, request) -> bool:
+        # Never a redirect or an error; never an answer that cannot be revalidated.
+        if response.status != 200:
+            return False
+        if b"ETag" not in response.headers and b"Last-Modified" not in response.headers:
+            return False
+        return super().should_cache_response(response, request)
+
+    def is_cached_response_fresh(self, cachedresponse, request) -> bool:
+        if cachedresponse.status == 200:  # an entry stored by an older policy may not be
+            self._set_conditional_validators(request, cachedresponse)
+        return False
+
     def is_cached_response_valid(self, cachedresponse, response, request) -> bool:
         # Only a 304 confirms the stored copy. RFC 2616 would also serve it for a 5xx, which
         # would let a board outage look like an unchanged listing.
-        return response.status == 304
+        return response.status == 304 and cachedresponse.status == 200
 
 
 class ConditionalCacheMiddleware(HttpCacheMiddleware):

@@ -35,7 +35,9 @@ use ``crawler.platform.PlatformSpider``, a subclass that adds the company list.
 
 What the base does for every board:
 
-* parses the body as JSON; a body that is not JSON is logged, counted
+* parses the body as JSON (an invalid UTF-8 byte becomes U+FFFD and is counted as
+  ``jobcrawl/bad_utf8``: one bad byte does not cost the whole answer); a body that is
+  not JSON (or nested too deep to parse) is logged, counted
   (``jobcrawl/bad_json``) and kept as a ``Reject`` with the URL and reason;
 * a non-200 response is handed to ``handle_error_response`` (default: logged,
   counted as ``jobcrawl/http_error/<status>``) and the crawl goes on;
@@ -51,6 +53,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,7 +65,94 @@ logger = logging.getLogger(__name__)
 
 # Errors a mapper raises for a record it cannot map; anything else is a bug and
 # is allowed to surface in the log with a traceback.
-MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+# RecursionError: a record nested deeper than the mapper can walk is one bad record, never a
+# callback error that loses its neighbours.
+MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+
+
+def load_json_body(body: bytes, stats=None) -> Any:
+    """Parse a JSON answer. Invalid UTF-8 bytes (one mangled character in a description)
+    become U+FFFD, counted as ``jobcrawl/bad_utf8``, instead of making the whole answer
+    unreadable. A document nested too deep for the parser raises ``ValueError``."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8-sig", "replace")
+        if stats is not None:
+            stats.inc_value("jobcrawl/bad_utf8")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return _load_shallow(text)
+
+
+@dataclass(frozen=True)
+class TooDeep:
+    """A JSON value nested too deeply for the parser: one record that becomes a ``Reject``."""
+
+    raw: str
+
+
+def _members(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each element (or ``key: value`` member) of the array or object opening
+    at ``text[start]``, found by a plain scan (no recursion, whatever the nesting)."""
+    depth, in_string, escaped, begin = 0, False, False, start + 1
+    for i in range(start, len(text)):
+        c = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                if text[begin:i].strip():
+                    yield begin, i
+                return
+        elif c == "," and depth == 1:
+            yield begin, i
+            begin = i + 1
+    raise ValueError("unterminated JSON document")
+
+
+def _value(text: str, level: int = 0) -> Any:
+    """``text`` parsed; a record nested too deeply becomes ``TooDeep`` instead of costing the
+    whole document. Records are the elements of a top-level array, or of an array that is
+    a member of a top-level object (``{"jobs": [...]}``): only those levels are split (by
+    ``_members``), so a record is kept or rejected whole, never stored without a part."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        stripped = text.strip()
+        kind = stripped[:1]
+        if not (kind == "[" and level < 2 or kind == "{" and level == 0):
+            return TooDeep(stripped[:RAW_PREVIEW])
+        offset = text.index(kind)
+        spans = list(_members(text, offset))
+        if kind == "[":
+            return [_value(text[a:b], 2) for a, b in spans]
+        out = {}
+        for a, b in spans:
+            key, _colon, rest = text[a:b].partition(":")
+            out[json.loads(key)] = _value(rest, level + 1)
+        return out
+
+
+def _load_shallow(text: str) -> Any:
+    data = _value(text)
+    if isinstance(data, TooDeep):
+        raise ValueError("nested too deeply to parse")
+    return data
+
+
+RAW_PREVIEW = 2000  # characters of a too-deep record kept in its reject
 
 
 def utc_now_iso() -> str:
@@ -128,7 +218,7 @@ class JsonApiSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         try:
-            data = json.loads(response.body)
+            data = load_json_body(response.body, stats)
         except ValueError as exc:
             stats.inc_value("jobcrawl/bad_json")
             self.logger.error("%s: body is not JSON (%s)", response.url, exc)
@@ -151,6 +241,12 @@ class JsonApiSpider(scrapy.Spider):
         for record in records:
             if isinstance(record, scrapy.Request):
                 yield record
+                continue
+            if isinstance(record, TooDeep):
+                stats.inc_value("jobcrawl/mapping_errors")
+                reason = "record nested too deeply to read"
+                self.logger.warning("%s: %s", response.url, reason)
+                yield Reject(self.name, response.url, reason, record.raw)
                 continue
             try:
                 item = self.map_record(record, board)

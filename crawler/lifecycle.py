@@ -271,32 +271,51 @@ def reopen_seen(conn: sqlite3.Connection, ids: list[int], now: str) -> int:
 
 
 def touch_listed(
-    conn: sqlite3.Connection, crawl_id: int, listed: list[tuple[str, str]], seen_at: str
+    conn: sqlite3.Connection,
+    crawl_id: int,
+    listed: list[tuple[str, str]],
+    seen_at: str,
+    skipped: set[tuple[str, str]] | None = None,
 ) -> tuple[list[int], int]:
-    """Postings a sitemap still lists, by (source, url): refresh ``last_seen_at`` and
-    ``last_crawl_id``, reset missed listings, reopen those closed as ``absent``.
+    """Postings a sitemap still lists, by (source, url): refresh ``last_seen_at``, reset
+    missed listings, reopen those closed as ``absent``. Those whose page is ``skipped``
+    (unchanged ``lastmod``) also get ``last_crawl_id``: they count as seen by this crawl.
+    A listed page that is fetched gets its crawl id when its posting is stored, so that
+    the rows carrying a crawl's id are always the postings it counted (a kill in between
+    leaves no row claimed and uncounted); its fresh ``last_seen_at`` already keeps it from
+    being counted missed. ``skipped`` None: every listed posting is treated as skipped.
     Returns (ids found, reopened)."""
-    ids: list[int] = []
+    found_ids: list[tuple[int, bool]] = []
     for source, url in listed:
         found = conn.execute(
             "SELECT id FROM jobs WHERE source = ? AND url = ?", (source, url)
         ).fetchall()
-        ids.extend(row[0] for row in found)
+        skip = skipped is None or (source, url) in skipped
+        found_ids.extend((row[0], skip) for row in found)
+    ids = [i for i, _skip in found_ids]
     reopened = 0
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        conn.execute(
-            f"UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, missed_listings = 0"
-            f" WHERE id IN ({marks})",
-            [seen_at, crawl_id, *chunk],
-        )
-        cur = conn.execute(
-            "UPDATE jobs SET status = 'open', closed_at = NULL, closed_reason = NULL,"
-            f" reopened_count = reopened_count + 1 WHERE id IN ({marks})"
-            f" AND status = 'closed' AND closed_reason = '{CLOSED_ABSENT}'",
-            chunk,
-        )
-        reopened += cur.rowcount
+    for claim in (True, False):
+        chosen = [i for i, skip in found_ids if skip is claim]
+        for chunk in _chunks(chosen):
+            marks = ",".join("?" * len(chunk))
+            if claim:
+                conn.execute(
+                    f"UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, missed_listings = 0"
+                    f" WHERE id IN ({marks})",
+                    [seen_at, crawl_id, *chunk],
+                )
+            else:
+                conn.execute(
+                    f"UPDATE jobs SET last_seen_at = ?, missed_listings = 0 WHERE id IN ({marks})",
+                    [seen_at, *chunk],
+                )
+            cur = conn.execute(
+                "UPDATE jobs SET status = 'open', closed_at = NULL, closed_reason = NULL,"
+                f" reopened_count = reopened_count + 1 WHERE id IN ({marks})"
+                f" AND status = 'closed' AND closed_reason = '{CLOSED_ABSENT}'",
+                chunk,
+            )
+            reopened += cur.rowcount
     return ids, reopened
 
 
@@ -317,12 +336,14 @@ def _row(conn: sqlite3.Connection, sql: str, params: Iterable[Any]) -> dict[str,
     return dict(zip([c[0] for c in cur.description], found, strict=True))
 
 
-def crawl_baseline(conn: sqlite3.Connection, spider: str, crawl_id: int) -> dict | None:
+def crawl_baseline(
+    conn: sqlite3.Connection, spider: str, crawl_id: int, memory: int = 5
+) -> dict | None:
     """The last crawl of ``spider`` judged healthy (``crawls.healthy``), if that is recorded."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(crawls)")}
     if "healthy" not in columns:
         return None
-    return health.previous_healthy_crawl(conn, spider, crawl_id)
+    return health.previous_healthy_crawl(conn, spider, crawl_id, memory)
 
 
 @dataclass
@@ -355,9 +376,10 @@ def apply_closing(
     spider = row["spider"]
     now = rules.now_iso()
     outcome = LifecycleOutcome()
+    memory = (health_rules or health.HealthRules()).baseline_crawls
     outcome.problems = closing_problems(
         row,
-        crawl_baseline(conn, spider, crawl_id),
+        crawl_baseline(conn, spider, crawl_id, memory),
         stats,
         health_rules,
         per_listing=complete_listing,
@@ -373,11 +395,22 @@ def apply_closing(
     sources = {spider} | {r[0] for r in seen_sources}
     with conn:
         conn.execute("BEGIN IMMEDIATE")
+        overlap = concurrent_crawls(conn, row, now=utc_iso(datetime.now(UTC)))
         if complete_listing:
             for facts in listings_from_stats(stats):
                 sources.add(facts.source)
                 outcome.listings.append(
-                    _judge_listing(conn, crawl_id, facts, rules, may_close, outcome, now)
+                    _judge_listing(
+                        conn,
+                        row,
+                        facts,
+                        rules,
+                        may_close,
+                        outcome,
+                        now,
+                        memory=memory,
+                        overlap=overlap,
+                    )  # fmt: skip
                 )
         if may_close:
             for source, url in gone:
@@ -412,41 +445,77 @@ def apply_closing(
     return outcome
 
 
+def concurrent_crawls(conn: sqlite3.Connection, crawl: Mapping[str, Any], now: str) -> list[int]:
+    """Other crawls of the same spider that finished while ``crawl`` ran.
+
+    Two crawls of one board at once (two ``scrapy crawl`` processes, outside ``crawlall``'s
+    lock) would count each absence twice: one moment's evidence taken for two. Of such a
+    pair, the first to finish counts the absences and the other, which sees it finish
+    during its own run, counts none. A killed crawl (never finished) is not counted.
+    """
+    started = crawl.get("started_at") or now
+    rows = conn.execute(
+        "SELECT id FROM crawls WHERE spider = ? AND id != ?"
+        " AND finished_at IS NOT NULL AND finished_at > ? AND finished_at <= ?",
+        [crawl["spider"], crawl["id"], started, now],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def _judge_listing(
     conn: sqlite3.Connection,
-    crawl_id: int,
+    crawl: Mapping[str, Any],
     facts: ListingFacts,
     rules: LifecycleRules,
     may_close: bool,
     outcome: LifecycleOutcome,
     now: str,
+    *,
+    memory: int = 5,
+    overlap: list[int] = (),
 ) -> dict[str, Any]:
+    crawl_id = crawl["id"]
     where = f"source = ? AND {LISTING_SQL} = ?"
     params = [facts.source, facts.listing]
     seen = conn.execute(
         f"SELECT COUNT(*) FROM jobs WHERE {where} AND last_crawl_id = ?", [*params, crawl_id]
     ).fetchone()[0]
+    # The largest of its last healthy listings: a listing shrinking in stages (20, 11, 6...)
+    # collapses against the 20, not against the 11 before it.
     base = conn.execute(
-        "SELECT seen FROM crawl_listings WHERE source = ? AND listing = ? AND healthy = 1"
-        " AND crawl_id < ? ORDER BY crawl_id DESC LIMIT 1",
-        [*params, crawl_id],
+        "SELECT MAX(seen) FROM (SELECT seen FROM crawl_listings WHERE source = ? AND listing = ?"
+        " AND healthy = 1 AND crawl_id < ? ORDER BY crawl_id DESC LIMIT ?)",
+        [*params, crawl_id, max(int(memory), 1)],
     ).fetchone()
     problems = listing_problems(facts, seen, base[0] if base else None, rules)
     if not may_close:
         problems.append("crawl not healthy: " + ", ".join(sorted(outcome.problems)))
+    if overlap:
+        problems.append(
+            "another crawl of this board ran at the same time (crawl "
+            + ", ".join(map(str, overlap))
+            + "): its absences are not independent evidence"
+        )
     missed = closed = 0
     if not problems:
-        unseen = f"{where} AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+        # Unseen by this crawl *and* by any other since it started: a crawl of the same board
+        # running at the same time (another process) takes over ``last_crawl_id`` of the
+        # postings both saw, and they must not look missed.
+        unseen = (
+            f"{where} AND (last_crawl_id IS NULL OR last_crawl_id != ?)"
+            " AND (last_seen_at IS NULL OR last_seen_at < ?)"
+        )
+        started = crawl.get("started_at") or "9999"  # no start recorded: no clause
         cur = conn.execute(
             f"UPDATE jobs SET missed_listings = missed_listings + 1"
             f" WHERE status = 'open' AND {unseen}",
-            [*params, crawl_id],
+            [*params, crawl_id, started],
         )
         missed = cur.rowcount
         closed = _close(
             conn,
             f"{unseen} AND missed_listings >= ?",
-            [*params, crawl_id, rules.misses_to_close],
+            [*params, crawl_id, started, rules.misses_to_close],
             now,
             CLOSED_ABSENT,
         )

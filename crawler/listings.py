@@ -18,6 +18,13 @@ and those that finally failed (an error status, a download error, a request
 robots.txt forbids); robots.txt fetches are not counted. A posting page that
 answers 404/410 sends the ``posting_gone`` signal (the store closes it).
 
+A listing request **redirected away from itself** (to another company's board, a login
+page, another site) is a failed listing, never a smaller one: it is counted as a failure
+(``jobcrawl/redirected_away``, the ``unreadable`` health check) and dropped before the
+spider reads it, so another board's postings are never stored under this one. A redirect
+that keeps the host and path (``http`` to ``https``, a trailing slash, another query)
+is the same listing.
+
 ``ListingRejectsMiddleware`` (spider middleware): counts the ``Reject`` items
 and callback errors coming out of a listing's responses; an unreadable record
 might be a posting that would otherwise look absent.
@@ -31,6 +38,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 
 from crawler.items import Reject
 from crawler.lifecycle import note_listing
@@ -60,6 +68,20 @@ def _is_robots(request: Request) -> bool:
     )
 
 
+def _place(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return host, parts.path.rstrip("/") or "/"
+
+
+def redirected_away(request: Request) -> str | None:
+    """The URL a listing request was redirected to when it is not the same listing."""
+    asked = (request.meta.get("redirect_urls") or [None])[0]
+    if asked and _place(asked) != _place(request.url):
+        return request.url
+    return None
+
+
 class ListingTrackerMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -83,6 +105,16 @@ class ListingTrackerMiddleware:
                 )
             return response
         stats = self.crawler.stats
+        away = redirected_away(request)
+        if away is not None:
+            asked = request.meta["redirect_urls"][0]
+            stats.inc_value("jobcrawl/redirected_away")
+            note_listing(stats, source, listing, "failures", f"redirected away to {away}")
+            self.crawler.spider.logger.error(
+                "%s was redirected away to %s: the listing failed (nothing read from it)",
+                asked, away,
+            )  # fmt: skip
+            raise IgnoreRequest(f"listing {asked} redirected away to {away}")
         if 200 <= response.status < 300:
             note_listing(stats, source, listing, "responses")
         else:

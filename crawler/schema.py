@@ -352,7 +352,14 @@ def open_db(path: str | Path, *, fts: bool = True) -> sqlite_utils.Database:
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    # check_same_thread=False: the store pipeline runs its calls in worker threads, one at a
+    # time (pipelines/store.py), so that a busy wait never blocks the reactor.
+    conn = sqlite3.connect(
+        str(path),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA journal_mode = WAL")
@@ -363,26 +370,57 @@ def open_db(path: str | Path, *, fts: bool = True) -> sqlite_utils.Database:
 
 
 def migrate(db: sqlite_utils.Database, *, fts: bool = True) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, step in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
-        with db.conn:
-            db.execute("BEGIN IMMEDIATE")
-            step(db)
-            db.execute(f"PRAGMA user_version = {number}")
+    """Bring the schema up to date in **one** ``BEGIN IMMEDIATE`` transaction.
+
+    The version is read *inside* the transaction: two processes opening a new or older
+    database at once (two ``scrapy crawl``, a crawl and ``make demo``) take turns, and the
+    second finds the work done. Everything here runs as plain statements in that
+    transaction (sqlite-utils' ``enable_fts`` would commit part-way through a script), so
+    a failed upgrade leaves the old schema whole.
+    """
     with db.conn:
         db.execute("BEGIN IMMEDIATE")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, step in enumerate(MIGRATIONS, start=1):
+            if number <= version:
+                continue
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
         existing = set(db["jobs"].columns_dict)
         for name, (sqltype, _doc) in job_columns().items():
             if name not in existing:
                 coltype = "TEXT" if sqltype == "JSON" else sqltype
                 db.execute(f'ALTER TABLE jobs ADD COLUMN "{name}" {coltype}')
         _refresh_views_and_docs(db)
-    if fts and not db["jobs"].detect_fts():
-        db["jobs"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="porter")
-    if fts:
-        _narrow_fts_update_trigger(db)
+        if fts and not db["jobs"].detect_fts():
+            _create_fts(db)
+        if fts:
+            _narrow_fts_update_trigger(db)
+
+
+def _create_fts(db: sqlite_utils.Database) -> None:
+    """The full-text index over ``FTS_COLUMNS`` as sqlite-utils' ``enable_fts`` makes it
+    (same table and trigger names, so sqlite-utils and Datasette find it), in the caller's
+    transaction; the update trigger is created narrow (``_narrow_fts_update_trigger``)."""
+    cols = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+    new = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
+    old = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
+    db.execute(
+        f'CREATE VIRTUAL TABLE "jobs_fts" USING FTS5 ({cols}, tokenize=\'porter\', content="jobs")'
+    )
+    db.execute(
+        f'CREATE TRIGGER "jobs_ai" AFTER INSERT ON "jobs" BEGIN'
+        f' INSERT INTO "jobs_fts" (rowid, {cols}) VALUES (new.rowid, {new}); END'
+    )
+    delete = (
+        f'INSERT INTO "jobs_fts" ("jobs_fts", rowid, {cols}) VALUES(\'delete\', old.rowid, {old});'
+    )
+    db.execute(f'CREATE TRIGGER "jobs_ad" AFTER DELETE ON "jobs" BEGIN {delete} END')
+    db.execute(
+        f'CREATE TRIGGER "jobs_au" AFTER UPDATE OF {cols} ON "jobs" BEGIN {delete}'
+        f' INSERT INTO "jobs_fts" (rowid, {cols}) VALUES (new.rowid, {new}); END'
+    )
+    db.execute(f'INSERT INTO "jobs_fts" (rowid, {cols}) SELECT rowid, {cols} FROM "jobs"')
 
 
 def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
@@ -392,7 +430,8 @@ def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
     *any* update, and a recrawl touches every unchanged posting (``last_seen_at``...): that
     re-tokenised each description twice and was half the cost of an unchanged posting
     (``make bench``). ``AFTER UPDATE OF <indexed columns>`` keeps the index exact, since
-    every statement that changes indexed text names those columns. Idempotent.
+    every statement that changes indexed text names those columns. Idempotent; runs in the
+    caller's transaction.
     """
     row = db.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'jobs_au'"
@@ -401,10 +440,8 @@ def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
         return
     columns = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
     sql = row[0].replace('AFTER UPDATE ON "jobs"', f'AFTER UPDATE OF {columns} ON "jobs"', 1)
-    with db.conn:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute('DROP TRIGGER "jobs_au"')
-        db.execute(sql)
+    db.execute('DROP TRIGGER "jobs_au"')
+    db.execute(sql)
 
 
 def _refresh_views_and_docs(db: sqlite_utils.Database) -> None:

@@ -36,6 +36,15 @@ COMMANDS_MODULE = "crawler.commands"
 JOBS_DB = "data/jobs.db"
 STORE_BATCH_SIZE = 500
 STORE_BATCH_SECONDS = 2.0
+# A batch write that fails (another connection holds the lock past STORE_BUSY_TIMEOUT_MS, a
+# full disk) is retried this many times, STORE_RETRY_DELAY s apart (doubling); then the crawl
+# is failed (health problem `store_errors`) and closes nothing (pipelines/store.py).
+STORE_WRITE_RETRIES = 3
+STORE_RETRY_DELAY = 1.0
+STORE_BUSY_TIMEOUT_MS = 30_000
+# The database may not grow past this many MB (0: no cap); a write that would is failed like
+# one on a full disk (retried, then the crawl is failed and closes nothing).
+JOBS_DB_MAX_MB = 0.0
 
 # --- replaying recorded responses (tests, `make demo`) -------------------------------------
 # When set (e.g. http://127.0.0.1:8765) every https://HOST/PATH is fetched from
@@ -106,7 +115,21 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
+# --- bounds on one crawl (crawler/bounds.py): hitting one makes the crawl unhealthy, closes nothing
+# Downloaded bodies over this many bytes stop the crawl (0: no bound).
+CRAWL_MAX_BYTES = 2 * 1024**3
+# A crawl still running after this many seconds is stopped (Scrapy's own setting).
+CLOSESPIDER_TIMEOUT = 6 * 3600
+# Sitemap indexes nested deeper, or more sitemaps followed in one crawl, are not followed.
+SITEMAP_MAX_DEPTH = 3
+SITEMAP_MAX_COUNT = 2000
+# A sitemap listing more entries than this (the sitemaps protocol's limit) is not read further.
+SITEMAP_MAX_ENTRIES = 50_000
+# Archive import (spiders/archive.py): a larger file is refused with its reason in `rejects`.
+ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control endpoint executes Python sent to it inside the crawler: off.
+REMOTE_CONTROL_ENABLED = False
 
 # --- posting lifecycle, duplicates, incremental crawls (README "Lifecycle") ------------------
 # Closed after missing from this many consecutive healthy complete listings of its board.
@@ -147,11 +170,14 @@ HEALTH_FILL_MIN_PREVIOUS = 0.1
 HEALTH_FILL_MIN_EXPECTED = 5
 HEALTH_MAX_ERROR_FRACTION = 0.1
 HEALTH_MAX_REJECT_FRACTION = 0.1
+# count_drop and collapsed listings compare with the largest of this many recent healthy crawls.
+HEALTH_BASELINE_CRAWLS = 5
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.extensions.BoardLogStats": 0,  # the periodic stats line, naming the board
     "crawler.extensions.HealthCheck": 500,
     "crawler.memory.MemoryTrim": 0,  # freed memory back to the system (MEMORY_TRIM_SECONDS)
+    "crawler.bounds.CrawlBounds": 0,  # CRAWL_MAX_BYTES
 }
 MEMORY_TRIM_SECONDS = 1.0
 

@@ -58,6 +58,7 @@ the pipelines do the rest.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -65,15 +66,17 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pycountry
+import re2
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from crawler.bounds import hit
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
 from crawler.network import Unreachable
-from crawler.normalize.dates import to_utc_iso
+from crawler.normalize.dates import is_future, to_utc_iso
 
 JSONLD_XPATH = (
     "//script[contains(translate(@type, 'APPLICATIONLDJSON', 'applicationldjson'),"
@@ -99,8 +102,13 @@ def load_jsonld(text: str) -> Any:
         return json.loads(text, strict=False)
     except ValueError:
         pass
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
     repaired = _TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", text))
-    return json.loads(repaired, strict=False)
+    try:
+        return json.loads(repaired, strict=False)
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
 
 
 def jsonld_blocks(page_html: str) -> tuple[list[Any], list[str]]:
@@ -378,11 +386,29 @@ def map_jobposting(posting: dict, page: dict) -> JobPosting:
 # --- the spider -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def job_url_regex(pattern: str):
+    """A configured ``job_url_pattern``, compiled for RE2: matching runs in time linear in the
+    URL, so a site-supplied URL can never make a pattern backtrack for hours (Python's ``re``
+    took minutes on ``(a+)+$`` against 30 characters, and ignored SIGTERM meanwhile).
+    Backreferences and lookarounds, which need backtracking, are refused (``re2.error``)."""
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
+def matches_job_pattern(pattern: str, url: str) -> bool:
+    return job_url_regex(pattern).search(url) is not None
+
+
 # The end of a whole sitemap document: its root element closed (any namespace prefix),
 # then only whitespace, comments (Yoast signs its sitemaps after the root) or PIs.
 _SITEMAP_END = re.compile(
     rb"</(?:[\w.-]+:)?(?:urlset|sitemapindex)\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*$", re.S
 )
+
+
+_SITEMAP_ROOT = re.compile(rb"<(?:([\w.-]+):)?(?:urlset|sitemapindex)[\s>/]")
 
 
 def _read_sitemap(body: bytes | None) -> Sitemap | None:
@@ -391,7 +417,8 @@ def _read_sitemap(body: bytes | None) -> Sitemap | None:
     Scrapy's parser recovers from a truncated document and lists the entries before the
     cut as if they were all: a complete listing that silently lost its tail would close
     every posting after the cut. A document whose root element is never closed is
-    therefore no sitemap at all (``jobcrawl/bad_sitemap``: nothing closes).
+    therefore no sitemap at all (``jobcrawl/bad_sitemap``: nothing closes). A parser that
+    stops early *inside* a whole document is caught by ``raw_entry_count`` below.
     """
     if not body or not _SITEMAP_END.search(body[-2000:]):
         return None
@@ -399,6 +426,38 @@ def _read_sitemap(body: bytes | None) -> Sitemap | None:
         return Sitemap(body)
     except Exception:  # Scrapy's parser raises assorted errors (StopIteration...) on garbage
         return None
+
+
+def raw_entry_count(body: bytes) -> int:
+    """How many ``<loc>`` elements of the sitemap's own namespace prefix ``body`` holds, by a
+    plain byte scan (no XML parser): the proof that a parse read every entry.
+
+    lxml's recovering parser stops quietly at several malformations (an undefined entity,
+    a stray ``<``, a broken tag) and the document still ends in ``</urlset>``; the entries
+    after the break would look absent. ``<image:loc>`` and other prefixed extensions are
+    not entries and are not counted.
+    """
+    root = _SITEMAP_ROOT.search(body)
+    prefix = re.escape(root.group(1) + b":") if root and root.group(1) else b""
+    return len(re.findall(rb"<" + prefix + rb"loc[\s>]", body))
+
+
+class _Counted:
+    """Iterate a sitemap, counting the entries the parser produced (``n``) and noting an error
+    the parser raised part-way (``error``)."""
+
+    def __init__(self, entries: Iterable[dict]):
+        self.entries = entries
+        self.n = 0
+        self.error: str | None = None
+
+    def __iter__(self) -> Iterator[dict]:
+        try:
+            for entry in self.entries:
+                self.n += 1
+                yield entry
+        except Exception as exc:  # lxml's parser can still raise mid-document
+            self.error = f"{type(exc).__name__}: {exc}"
 
 
 class StructuredDataSpider(SitemapSpider):
@@ -431,12 +490,18 @@ class StructuredDataSpider(SitemapSpider):
             self.logger.error("sitemap %s failed: %s", failure.request.url, failure.value)
 
     def _entry_meta(self, board: dict, entry: dict) -> dict:
-        return {"board": board, "sitemap_entry": entry, "lastmod": to_utc_iso(entry.get("lastmod"))}
+        lastmod = to_utc_iso(entry.get("lastmod"))
+        if lastmod and is_future(lastmod):
+            # A lastmod in the future (2099) would mark the page unchanged until then: it is
+            # no evidence of anything, and the page is fetched as if it had none.
+            self.crawler.stats.inc_value("jobcrawl/future_lastmod")
+            lastmod = None
+        return {"board": board, "sitemap_entry": entry, "lastmod": lastmod}
 
     def page_callback(self, url: str, board: dict):
         """The callback for a page URL listed in a sitemap, or ``None`` to skip it."""
         pattern = board.get("job_url_pattern")
-        if pattern and not re.search(pattern, url):
+        if pattern and not matches_job_pattern(pattern, url):
             return None
         return next((cb for regex, cb in self._cbs if regex.search(url)), None)
 
@@ -446,7 +511,8 @@ class StructuredDataSpider(SitemapSpider):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
                 yield self.sitemap_request(url, {"board": board})
             return
-        sitemap = _read_sitemap(self._get_sitemap_body(response))
+        body = self._get_sitemap_body(response) or b""
+        sitemap = _read_sitemap(body)
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             self.crawler.stats.inc_value("jobcrawl/bad_sitemap")
             self.logger.error(
@@ -456,20 +522,58 @@ class StructuredDataSpider(SitemapSpider):
             )
             return
         stats = self.crawler.stats
-        for entry in self.sitemap_filter(sitemap):
+        counted = _Counted(sitemap)
+        max_entries = self.crawler.settings.getint("SITEMAP_MAX_ENTRIES", 50_000)
+        for entry in self.sitemap_filter(counted):
+            if counted.n > max_entries:
+                # The sitemaps protocol allows 50,000 entries a file: one holding more is not
+                # read further (each entry becomes a queued request, held in memory).
+                hit(self.crawler, "sitemap_entries", f"{response.url} lists over {max_entries}")
+                return
             loc = (entry.get("loc") or "").strip()
             if not loc:
                 continue
             meta = self._entry_meta(board, entry)
             if sitemap.type == "sitemapindex":
-                if any(regex.search(loc) for regex in self._follow):
+                if any(regex.search(loc) for regex in self._follow) and self._within_bounds(
+                    response, loc
+                ):
                     stats.inc_value("jobcrawl/sitemaps_followed")
+                    meta["sitemap_depth"] = response.meta.get("sitemap_depth", 0) + 1
                     yield self.sitemap_request(loc, meta)
                 continue
             callback = self.page_callback(loc, board)
             if callback is not None:
                 stats.inc_value("jobcrawl/sitemap_pages")
                 yield scrapy.Request(loc, callback, meta=meta)
+        for _rest in counted:  # a filter that stopped early: count the rest
+            pass
+        expected = raw_entry_count(body)
+        if counted.error or counted.n != expected:
+            # Not provably complete: what was listed is still fetched, but nothing closes.
+            stats.inc_value("jobcrawl/bad_sitemap")
+            self.logger.error(
+                "%s: the XML parser read %d of the %d <loc> entries%s; the sitemap counts as"
+                " unreadable",
+                response.url, counted.n, expected,
+                f" ({counted.error})" if counted.error else "",
+            )  # fmt: skip
+
+    def _within_bounds(self, response, loc: str) -> bool:
+        """May the sitemap ``loc``, named by the index ``response``, be followed? An index
+        that keeps naming new sitemaps (or indexes of indexes) must not hold cron forever:
+        past ``SITEMAP_MAX_DEPTH`` levels of indexes or ``SITEMAP_MAX_COUNT`` sitemaps in
+        one crawl, it is not, and the crawl is unhealthy (``bounds``) and closes nothing."""
+        settings = self.crawler.settings
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        if depth > settings.getint("SITEMAP_MAX_DEPTH", 3):
+            hit(self.crawler, "sitemap_depth", f"{loc} is {depth} sitemap indexes deep")
+            return False
+        followed = self.crawler.stats.get_value("jobcrawl/sitemaps_followed", 0)
+        if followed >= settings.getint("SITEMAP_MAX_COUNT", 2000):
+            hit(self.crawler, "sitemap_count", f"{loc}: over {followed} sitemaps followed")
+            return False
+        return True
 
     def parse_listing(self, response) -> Iterator[Any]:
         """A listing page: its own JobPostings, and its links to job pages followed."""
@@ -483,7 +587,7 @@ class StructuredDataSpider(SitemapSpider):
             return
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            if url.startswith(("http://", "https://")) and re.search(pattern, url):
+            if url.startswith(("http://", "https://")) and matches_job_pattern(pattern, url):
                 yield scrapy.Request(url, self.parse, meta={"board": board})
 
     # -- pages --
@@ -499,7 +603,11 @@ class StructuredDataSpider(SitemapSpider):
             stats.inc_value("jobcrawl/no_jobposting")
             yield Reject(source, response.url, "page is not text/HTML", None)
             return
-        postings, errors = extract_jobpostings(response.text)
+        try:
+            postings, errors = extract_jobpostings(response.text)
+        except RecursionError:
+            # JSON-LD nested deeper than it can be walked: this page's reject, not a lost page.
+            postings, errors = [], ["JSON-LD nested too deeply to read"]
         for error in errors:
             stats.inc_value("jobcrawl/bad_jsonld")
             self.logger.warning("%s: %s", response.url, error)

@@ -18,10 +18,11 @@ an order where later readings may use earlier ones, and counts what it did:
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from crawler.items import JobPosting
-from crawler.normalize.dates import parse_datetime, to_utc_iso
+from crawler.normalize.dates import iso_utc, parse_datetime, to_utc_iso
 from crawler.normalize.employment import employment_type
 from crawler.normalize.location import parse_location
 from crawler.normalize.remote import decide_remote
@@ -112,13 +113,27 @@ def is_hollow(item: JobPosting) -> bool:
     return not any((value or "").strip() for value in (item.title, item.company, item.location_raw))
 
 
+# Links a reader may follow: a javascript: or data: URL in `url`/`apply_url` runs or shows
+# whatever the board (or someone who broke into it) put there. file:/// is the archive
+# import's own link to a file that named no web page (spiders/archive.py).
+_WEB_LINK = re.compile(r"(?i)^(?:https?://[^\s/?#]+|file:///)")
+
+
 def normalize_item(item: JobPosting, now: datetime) -> list[str]:
     """Fill the normalised fields of ``item`` in place; return notes on values set to null."""
     notes: list[str] = [HOLLOW] if is_hollow(item) else []
+    for name in ("url", "apply_url"):
+        link = getattr(item, name)
+        if isinstance(link, str) and link.strip() and not _WEB_LINK.match(link.strip()):
+            notes.append(f"{name} {link.strip()[:100]!r} is not an http(s) link")
+            setattr(item, name, None)
     if item.posted_raw and not item.posted_at:
         item.posted_at = to_utc_iso(item.posted_raw, now)
         if item.posted_at is None:
             notes.append(f"unreadable posted date {item.posted_raw!r}")
+    if item.posted_at and item.posted_at > iso_utc(now + timedelta(days=1)):
+        notes.append(f"posted date {item.posted_raw!r} is in the future")
+        item.posted_at = None
     if item.valid_through_raw and not item.valid_through:
         item.valid_through = to_utc_iso(item.valid_through_raw, now)
         if item.valid_through is None:

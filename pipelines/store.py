@@ -34,6 +34,8 @@ import hashlib
 import json
 import logging
 import re
+import reprlib
+import sqlite3
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -41,7 +43,8 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
-from twisted.internet import task
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import defer, task, threads
 
 from crawler import history, lifecycle
 from crawler.dedupe import DedupeRules, DuplicateGroups, match_key
@@ -50,7 +53,7 @@ from crawler.incremental import posting_listed
 from crawler.items import JobPosting, Reject, item_fields
 from crawler.lifecycle import LifecycleRules, note_listing
 from crawler.listings import posting_gone
-from crawler.schema import open_db
+from crawler.schema import BUSY_TIMEOUT_MS, open_db
 
 logger = logging.getLogger(__name__)
 
@@ -153,10 +156,18 @@ def _as_stored(rows: dict[int, dict]) -> dict[int, dict]:
     }
 
 
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxstring, _SHORT_REPR.maxother = 20, 2000, 200
+
+
 def raw_text(raw: Any) -> str | None:
     if raw is None:
         return None
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        # Nested too deep (or circular) for JSON: its start as Python shows it, still kept.
+        text = f"(not JSON-serialisable) {_SHORT_REPR.repr(raw)}"
     return sql_text(text[:RAW_LIMIT])
 
 
@@ -173,9 +184,18 @@ class Store:
         lifecycle_rules: LifecycleRules | None = None,
         dedupe_rules: DedupeRules | None = None,
         health_rules: HealthRules | None = None,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        max_db_mb: float = 0,
     ):
         self.db = open_db(path)
         self.conn = self.db.conn
+        # How long one write waits for another connection's lock before it fails (and is
+        # retried by ``StorePipeline``). Set after the schema is ready: that waits longer.
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if max_db_mb and max_db_mb > 0:
+            # A write that would grow the file past the cap fails like a full disk does.
+            page = self.conn.execute("PRAGMA page_size").fetchone()[0]
+            self.conn.execute(f"PRAGMA max_page_count = {int(max_db_mb * 2**20 // page)}")
         self.spider_name = spider_name
         self.complete_listing = complete_listing
         self.lifecycle_evidence = lifecycle_evidence
@@ -195,8 +215,20 @@ class Store:
         """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts
         (new, updated, unchanged, rejected; ``self.counts`` also totals versions, reopened and
         grouped postings)."""
+        rows, storable, rejects = [], [], list(rejects)
+        for item in items:
+            try:
+                rows.append(item_row(item))
+            except (RecursionError, ValueError, TypeError) as exc:
+                # A value nested too deep to store as JSON: this posting is rejected with its
+                # reason; the batch goes on.
+                url = item.url if isinstance(item.url, str) else None
+                why = f"cannot store posting: {type(exc).__name__}: {exc}"
+                rejects.append(Reject(item.source, url, why, item.source_id))
+                continue
+            storable.append(item)
+        items = storable
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects), "reopened": 0}
-        rows = [item_row(item) for item in items]
         seen_at = now_iso()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -312,7 +344,7 @@ class Store:
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             ids, reopened = lifecycle.touch_listed(
-                self.conn, self.crawl_id, [(s, u) for s, u, _skip in listed], now_iso()
+                self.conn, self.crawl_id, [(s, u) for s, u, _skip in listed], now_iso(), skipped
             )
             self.conn.execute(
                 "UPDATE crawls SET items_unchanged = items_unchanged + ?,"
@@ -427,23 +459,53 @@ class Store:
         self.counts["closed"] = outcome.closed_total
         return outcome
 
+    def rollback(self) -> None:
+        """End a transaction a failed write left open (a failed COMMIT may leave one)."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                logger.exception("crawl %s: rollback failed", self.crawl_id)
+
     def close(self) -> None:
         self.db.close()
 
 
+class StoreWriteFailed(Exception):
+    """A store write that still failed after its retries (its records are not stored)."""
+
+
 class StorePipeline:
+    """The Scrapy side of ``Store``: buffers items, writes batches off the reactor thread.
+
+    Every database call runs in a worker thread, one at a time, so that SQLite's busy wait
+    (another connection holding the write lock: an analyst's transaction, a ``VACUUM``, a
+    backup) never freezes downloads, timers or signal handling. A write that fails (the lock
+    held past ``STORE_BUSY_TIMEOUT_MS``, a full disk, an I/O error) is rolled back and
+    retried ``STORE_WRITE_RETRIES`` times, ``STORE_RETRY_DELAY`` seconds apart (doubling).
+    If it still fails, its records are counted as lost (``jobcrawl/store_errors`` batches,
+    ``jobcrawl/store_lost`` records) and the crawl is *failed*: ``store_errors`` in
+    ``health_problems``, and it closes nothing (a posting missing from the database because
+    its batch was lost must never look absent). While a batch is being written, new items
+    wait for it (Scrapy holds at most ``CONCURRENT_ITEMS`` in flight).
+    """
+
     def __init__(self, crawler):
         self.crawler = crawler
         settings = crawler.settings
         self.path = settings.get("JOBS_DB")
         self.batch_size = settings.getint("STORE_BATCH_SIZE", 500)
         self.batch_seconds = settings.getfloat("STORE_BATCH_SECONDS", 2.0)
+        self.retries = max(settings.getint("STORE_WRITE_RETRIES", 3), 0)
+        self.retry_delay = settings.getfloat("STORE_RETRY_DELAY", 1.0)
+        self.busy_timeout_ms = settings.getint("STORE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
         self.items: list[JobPosting] = []
         self.rejects: list[Reject] = []
         self.last_flush = time.monotonic()
         self.store: Store | None = None
         self.timer: task.LoopingCall | None = None
         self.listed: list[tuple[str, str, bool]] = []
+        self.lock = defer.DeferredLock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.posting_listed, signal=posting_listed)
         crawler.signals.connect(self.posting_gone, signal=posting_gone)
@@ -452,10 +514,46 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self):
+    async def _in_thread(self, fn, *args, **kwargs):
+        """``fn(*args)`` in a worker thread, one database call at a time."""
+        await maybe_deferred_to_future(self.lock.acquire())
+        try:
+            return await maybe_deferred_to_future(threads.deferToThread(fn, *args, **kwargs))
+        finally:
+            self.lock.release()
+
+    async def _write(self, what: str, fn, *args):
+        """Run a store write, retried on a database error; raise ``StoreWriteFailed`` at last."""
+        delay = self.retry_delay
+        for attempt in range(self.retries + 1):
+            try:
+                return await self._in_thread(fn, *args)
+            except Exception as exc:
+                if not isinstance(exc, sqlite3.Error):
+                    # Not the database's doing: retrying would fail the same way.
+                    logger.exception("crawl %s: writing %s failed", self.store.crawl_id, what)
+                    await self._in_thread(self.store.rollback)
+                    raise StoreWriteFailed(f"{what}: {type(exc).__name__}: {exc}") from exc
+                await self._in_thread(self.store.rollback)
+                if attempt == self.retries:
+                    raise StoreWriteFailed(f"{what}: {type(exc).__name__}: {exc}") from exc
+                self.crawler.stats.inc_value("jobcrawl/store_retries")
+                logger.warning(
+                    "crawl %s: writing %s failed (%s: %s); retry %d of %d in %gs",
+                    self.store.crawl_id, what, type(exc).__name__, exc, attempt + 1,
+                    self.retries, delay,
+                )  # fmt: skip
+                from twisted.internet import reactor  # the running one (not installed at import)
+
+                await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def open_spider(self):
         spider = self.crawler.spider
         settings = self.crawler.settings
-        self.store = Store(
+        self.store = await self._in_thread(
+            Store,
             self.path,
             spider.name,
             complete_listing=bool(getattr(spider, "complete_listing", False)),
@@ -463,6 +561,8 @@ class StorePipeline:
             lifecycle_rules=LifecycleRules.from_settings(settings),
             dedupe_rules=DedupeRules.from_settings(settings),
             health_rules=HealthRules.from_settings(settings),
+            busy_timeout_ms=self.busy_timeout_ms,
+            max_db_mb=self.crawler.settings.getfloat("JOBS_DB_MAX_MB", 0),
         )
         self.crawler.stats.set_value("jobcrawl/crawl_id", self.store.crawl_id)
         self.crawler.stats.set_value("jobcrawl/db", str(self.path))
@@ -470,7 +570,7 @@ class StorePipeline:
         self.timer = task.LoopingCall(self._flush_if_due)
         self.timer.start(self.batch_seconds, now=False)
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if isinstance(item, JobPosting):
             self.items.append(item)
         elif isinstance(item, Reject):
@@ -487,7 +587,7 @@ class StorePipeline:
         else:
             return item
         if len(self.items) + len(self.rejects) >= self.batch_size:
-            self.flush()
+            await self.flush()
         if isinstance(item, Reject):
             # Kept in ``rejects``; dropping it here logs the reason and keeps it
             # out of feed exports (``-O out.jsonl``) and the scraped count.
@@ -496,43 +596,75 @@ class StorePipeline:
 
     def _flush_if_due(self):
         if time.monotonic() - self.last_flush >= self.batch_seconds:
-            self.flush()
+            # LoopingCall waits for the returned Deferred: batches never overlap.
+            return deferred_from_coro(self.flush())
+        return None
 
     def posting_listed(self, source, url, skipped):
         self.listed.append((source, url, skipped))
         if len(self.listed) >= self.batch_size:
-            self.flush()
+            # Sent with send_catch_log, which takes no Deferred: the flush runs on its own
+            # (it never raises: a failed write is counted in ``_lost``).
+            deferred_from_coro(self.flush())
 
     def posting_gone(self, source, url, status):
         if self.store is not None:
             self.store.gone.append((source, url))
 
-    def flush(self):
+    def _lost(self, error: StoreWriteFailed, records: int) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("jobcrawl/store_errors")
+        stats.inc_value("jobcrawl/store_lost", records)
+        logger.error(
+            "crawl %s: %s; %d records not stored: the crawl is failed and closes nothing",
+            self.store.crawl_id if self.store else "?", error, records,
+        )  # fmt: skip
+
+    async def flush(self):
         self.last_flush = time.monotonic()
         if self.store is None:
             return
         if self.listed:
             listed, self.listed = self.listed, []
-            self.store.mark_listed(listed)
+            try:
+                await self._write("listed postings", self.store.mark_listed, listed)
+            except StoreWriteFailed as exc:
+                self._lost(exc, len(listed))
         if not (self.items or self.rejects):
             return
         items, rejects, self.items, self.rejects = self.items, self.rejects, [], []
-        counts = self.store.write_batch(items, rejects)
+        try:
+            counts = await self._write(
+                f"a batch of {len(items) + len(rejects)}", self.store.write_batch, items, rejects
+            )
+        except StoreWriteFailed as exc:
+            self._lost(exc, len(items) + len(rejects))
+            return
         stats = self.crawler.stats
         for key, value in counts.items():
             stats.inc_value(f"jobcrawl/stored/{key}", value)
         stats.inc_value("jobcrawl/batches")
 
-    def close_spider(self):
+    async def close_spider(self):
         if self.timer is not None and self.timer.running:
             self.timer.stop()
-        self.flush()
+        await self.flush()
 
     def spider_closed(self, spider, reason):
+        return deferred_from_coro(self._spider_closed(reason))
+
+    async def _spider_closed(self, reason):
         if self.store is None:
             return
         stats = self.crawler.stats.get_stats()
-        outcome = self.store.finish(reason, stats)
+        try:
+            outcome = await self._write("the crawl's end", self.store.finish, reason, stats)
+        except StoreWriteFailed as exc:
+            # The row keeps finished_at null: the crawl reads as unfinished, closes nothing.
+            logger.error("crawl %s: could not be finished: %s", self.store.crawl_id, exc)
+            await self._in_thread(self.store.close)
+            self.store = None
+            return
         c = self.store.counts
         logger.info(
             "crawl %s done (%s): %d new, %d updated, %d unchanged, %d rejected; "
@@ -551,5 +683,5 @@ class StorePipeline:
                     "%s listing %r counts no absences: %s", listing["source"],
                     listing["listing"], "; ".join(json.loads(listing["problems"])),
                 )  # fmt: skip
-        self.store.close()
+        await self._in_thread(self.store.close)
         self.store = None

@@ -22,7 +22,9 @@ URL, or from its title, company and date: re-importing a file never adds a row.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
@@ -35,7 +37,7 @@ from markdown_it import MarkdownIt
 
 from crawler.boards import SpiderConfigError
 from crawler.items import JobPosting, Reject
-from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
+from crawler.jsonapi import utc_now_iso
 
 # Raw HTML in a body is passed through; the clean pipeline sanitises it like any board's HTML.
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})
@@ -69,6 +71,22 @@ PLAIN_KEYS = {
     "apply": "apply", "apply url": "apply", "apply link": "apply",
 }  # fmt: skip
 _SKIP_EXTRAS = {"images", "image", "logo", "logourl", "companylogo"}
+
+
+FRONT_MATTER_MAX_CHARS = 64 * 1024
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors' aliases: a few hundred bytes of nested aliases
+    ("billion laughs") expand to gigabytes. Front matter of a job page never needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not accepted in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 # --- recognising the board a file came from --------------------------------------------------
@@ -361,8 +379,10 @@ def parse_markdown(text: str, ref: dict) -> JobPosting:
     lines = text.splitlines()
     first = next((line.strip() for line in lines if line.strip()), "")
     if front:
+        if len(front.group(1)) > FRONT_MATTER_MAX_CHARS:
+            raise ValueError(f"front matter over {FRONT_MATTER_MAX_CHARS} characters")
         try:
-            meta = yaml.safe_load(front.group(1))
+            meta = yaml.load(front.group(1), Loader=NoAliasLoader)  # noqa: S506 - safe, no aliases
         except yaml.YAMLError as exc:
             raise ValueError(f"front matter is not YAML: {exc}") from exc
         if not isinstance(meta, dict):
@@ -428,7 +448,47 @@ class ArchiveSpider(scrapy.Spider):
             raise SpiderConfigError(f"archive path {path!r} does not exist")
 
     def files(self) -> list[Path]:
-        return [self.root] if self.root.is_file() else sorted(self.root.rglob("*.md"))
+        """Every ``*.md`` under the folder (or the one file), symbolic links included as
+        candidates: ``read_file`` refuses them, each with its reject."""
+        if not self.root.is_dir():
+            return [self.root]
+        found = []
+        for folder, dirs, names in os.walk(self.root, followlinks=False):
+            dirs.sort()
+            found += [Path(folder) / n for n in sorted(names) if n.endswith(".md")]
+            # A linked folder is not walked (it may lead anywhere): its *.md names are listed
+            # so that each is refused with a reason rather than ignored.
+            for name in dirs:
+                if (Path(folder) / name).is_symlink():
+                    found.append(Path(folder) / name)
+        return found
+
+    def read_file(self, path: Path) -> str:
+        """The text of ``path`` if it is a regular file inside the folder, not a symbolic
+        link, and at most ``ARCHIVE_MAX_FILE_BYTES``; else ``ValueError`` with the reason.
+
+        Opened with ``O_NOFOLLOW | O_NONBLOCK`` and checked on the open descriptor, so a
+        link or a FIFO swapped in after the listing is still refused (a FIFO named ``*.md``
+        blocked the import forever)."""
+        if path.is_symlink():
+            raise ValueError("a symbolic link: not followed (only regular files are imported)")
+        if self.root.is_dir() and not path.resolve().is_relative_to(self.root):
+            raise ValueError(f"outside the archive folder {self.root}")
+        limit = self.crawler.settings.getint("ARCHIVE_MAX_FILE_BYTES", 2 * 1024 * 1024)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError("not a regular file (a FIFO, a device or a socket)")
+            if info.st_size > limit:
+                raise ValueError(f"{info.st_size} bytes, over ARCHIVE_MAX_FILE_BYTES ({limit})")
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                data = fh.read(limit + 1)
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise ValueError(f"over ARCHIVE_MAX_FILE_BYTES ({limit}) bytes")
+        return data.decode("utf-8")
 
     async def start(self):
         files = self.files()
@@ -438,13 +498,13 @@ class ArchiveSpider(scrapy.Spider):
         for path in files:
             ref = {"url": path.as_uri(), "name": path.name}
             try:
-                text = path.read_text(encoding="utf-8")
+                text = self.read_file(path)
                 item = parse_markdown(text, ref)
-            except (OSError, UnicodeDecodeError, *MAPPING_ERRORS) as exc:
+            except Exception as exc:  # one bad file is one reject; the others are imported
                 reason = f"cannot import {path.name}: {type(exc).__name__}: {exc}"
                 stats.inc_value("jobcrawl/mapping_errors")
                 self.logger.warning("%s", reason)
-                yield Reject(self.name, ref["url"], reason, None)
+                yield Reject(self.name, ref["url"], reason[:2000], None)
                 continue
             stats.inc_value(f"jobcrawl/archive/{item.extras['archive_layout']}")
             item.scraped_at = utc_now_iso()

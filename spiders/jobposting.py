@@ -22,10 +22,11 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import re2
 import scrapy
 
 from crawler.boards import SpiderConfigError, display_path
-from crawler.structured import StructuredDataSpider
+from crawler.structured import StructuredDataSpider, job_url_regex
 
 CONFIG = Path(__file__).resolve().parent.parent / "data" / "boards" / "jobposting.toml"
 KEYS = {"name", "sitemap", "listing_urls", "job_url_pattern", "enabled"}
@@ -76,9 +77,12 @@ def load_sites(path: Path) -> list[dict]:
             raise SpiderConfigError(f"{where}: give a sitemap or listing_urls")
         if site["job_url_pattern"] is not None:
             try:
-                re.compile(site["job_url_pattern"])
-            except (re.error, TypeError) as exc:
-                raise SpiderConfigError(f"{where}: job_url_pattern is not a regex: {exc}") from exc
+                job_url_regex(site["job_url_pattern"])
+            except (re2.error, TypeError) as exc:
+                raise SpiderConfigError(
+                    f"{where}: job_url_pattern is not a regex RE2 can run in linear time"
+                    f" (no backreferences or lookarounds): {exc}"
+                ) from exc
         if not isinstance(site["enabled"], bool):
             raise SpiderConfigError(f"{where}: enabled must be true or false")
         sites.append(site)

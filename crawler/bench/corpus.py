@@ -374,8 +374,10 @@ def write_sitemap_board(
             if key in donor:
                 posting[key] = donor[key]
         posting["title"], posting["description"] = rng.choice(texts)
-        month = n * 12 // max(pages, 1)
-        lastmod = f"2026-{month % 12 + 1:02d}-{n % 28 + 1:02d}T06:00:00+00:00"
+        # Lastmods in the past of the recordings (Jan-Sep 2026): a lastmod in the future is
+        # ignored by the crawl (crawler/structured.py), as it would be on a real board.
+        month = n * 9 // max(pages, 1)
+        lastmod = f"2026-{month % 9 + 1:02d}-{n % 28 + 1:02d}T06:00:00+00:00"
         fate = variant.fate(seed, "remotewlb", n)
         slug = _slug(posting["title"], n)
         if n % shard_size == 0:
@@ -386,7 +388,7 @@ def write_sitemap_board(
         if fate == "changed":
             manifest.changed += 1
             posting["title"] += " (updated)"
-            lastmod = "2027-01-15T06:00:00+00:00"
+            lastmod = "2026-10-15T06:00:00+00:00"
         body = json.dumps(posting, ensure_ascii=False).replace("</", "<\\/")
         match = _JSONLD.search(page_html)
         page = page_html[: match.start(2)] + body + page_html[match.end(2) :]

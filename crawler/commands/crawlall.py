@@ -259,6 +259,13 @@ class Command(ScrapyCommand):
             print(f"crawlall: locked: {held}; not crawling (exit 3)", file=sys.stderr)
             self.exitcode = EXIT_LOCKED
             return
+        except OSError as exc:  # the lock lives next to the database: its place is unusable
+            print(
+                f"crawlall: cannot use the database location {settings.get('JOBS_DB')}: {exc}",
+                file=sys.stderr,
+            )
+            self.exitcode = EXIT_USAGE
+            return
         try:
             self.exitcode = self.crawl_boards(boards, notes, lock)
         finally:
@@ -307,7 +314,14 @@ class Command(ScrapyCommand):
         settings = self.settings
         db_path = settings.get("JOBS_DB")
         try:
-            open_db(db_path).close()  # create/upgrade the schema once, before any crawl
+            db = open_db(db_path)  # create/upgrade the schema once, before any crawl
+            try:
+                # A damaged file can open and then lose every batch: refuse it up front.
+                check = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            finally:
+                db.close()
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"the file is damaged (quick_check: {check})")
         except (sqlite3.Error, OSError) as exc:
             print(f"crawlall: cannot open the database {db_path}: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -12,7 +12,9 @@
 4. common written dates ("Dec 8, 2020", "8 December 2020", "2020/12/08") via ``strptime``;
 5. only what is left goes to dateparser, with ``RELATIVE_BASE`` set to ``now``.
 
-Years outside 1990-2100 are rejected as misreadings.
+Years outside 1990-2100 are rejected as misreadings. Placeholders a board puts where it has
+no date ("N/A", "NA", "NaN", "TBD", "-", "none"...) are no date: dateparser would read
+"N/A" as today and "NaN" as a day of August. So it only ever sees text holding a digit.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dateutil.relativedelta import relativedelta
 _MS_THRESHOLD = 10**11
 _NUMERIC = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
+_DIGIT = re.compile(r"\d")
 
 _PREFIX = re.compile(
     r"(?i)^\s*(?:date\s+posted|last\s+updated|posted|reposted|published|updated|added|listed"
@@ -140,6 +143,10 @@ def parse_datetime(value, now: datetime | None = None) -> datetime | None:
         return _checked(written)
     if now is None and re.search(r"(?i)\bago\b|yesterday|today|\bnow\b|\blast\b", text):
         return None
+    if not _DIGIT.search(text):
+        # A date has a day or a year; what has neither is a placeholder or a phrase the
+        # steps above did not know ("N/A", "NaN", "ASAP"), never a guess.
+        return None
     settings = {
         "TIMEZONE": "UTC",
         "TO_TIMEZONE": "UTC",
@@ -155,3 +162,9 @@ def to_utc_iso(value, now: datetime | None = None) -> str | None:
     """``parse_datetime`` rendered as ``YYYY-MM-DDTHH:MM:SSZ`` (None if unreadable)."""
     dt = parse_datetime(value, now)
     return iso_utc(dt) if dt else None
+
+
+def is_future(iso: str, now: datetime | None = None, slack: timedelta = timedelta(days=1)) -> bool:
+    """True when the UTC ISO 8601 ``iso`` lies more than ``slack`` after ``now`` (default:
+    the clock): a misread or placeholder date, no evidence of anything."""
+    return iso > iso_utc((now or datetime.now(UTC)) + slack)
