@@ -364,3 +364,23 @@ def test_opening_an_old_database_adds_indexes_and_fills_the_rollups(tmp_path, db
     assert rollups.check(db.conn) == dict.fromkeys((r.table for r in rollups.ROLLUPS), 0)
     assert db.execute("SELECT SUM(postings) FROM board_summary").fetchone()[0] == 1500
     db.close()
+
+
+def test_make_bench_analyst_scale_prints_every_view_and_canned_query(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    args = ["--only-analyst", "--analyst-scale", "300", "--analyst-crawls", "3"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.bench", *args, "--out", str(tmp_path)],
+        cwd=root, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name, _sql, _params in analyst.cases():
+        assert name in proc.stdout
+    assert "fts count" in proc.stdout and "analyst queries on 300 postings" in proc.stdout
+    report = json.loads((tmp_path / "analyst-latest.json").read_text())
+    assert report["built"]["postings"] == 300
+    assert len(report["queries"]) == len(analyst.cases()) + 1
