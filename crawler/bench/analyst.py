@@ -119,6 +119,10 @@ def cases() -> list[tuple[str, str, dict]]:
     from crawler.schema import VIEWS
 
     out = [(f"view {name}", f"SELECT * FROM {name} LIMIT 101", {}) for name in VIEWS]
+    # The Datasette jobs page: newest postings first.
+    out.append(
+        ("page jobs, newest first", "SELECT * FROM jobs ORDER BY posted_at DESC LIMIT 51", {})
+    )
     for name, query in canned_queries().items():
         out.append((f"query {name}", query["sql"], dict(query.get("example", {}))))
     return out
