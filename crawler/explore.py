@@ -66,8 +66,8 @@ def canned_queries() -> dict[str, dict]:
         "search": {
             "title": "Search postings (c++, c#, .net, node.js work)",
             "description": "Full-text search over title, company, description, location and"
-            " tags; every term is quoted (fts_quote), so any text is accepted. Best 100 by"
-            " rank.",
+            " tags; every term is quoted (fts_quote), so any text is accepted. The 100 most"
+            " recently stored matches.",
             "sql": SEARCH_SQL.strip(),
             "example": {"q": "python"},
         },

@@ -383,4 +383,5 @@ def test_make_bench_analyst_scale_prints_every_view_and_canned_query(tmp_path):
     assert "fts count" in proc.stdout and "analyst queries on 300 postings" in proc.stdout
     report = json.loads((tmp_path / "analyst-latest.json").read_text())
     assert report["built"]["postings"] == 300
-    assert len(report["queries"]) == len(analyst.cases()) + 1
+    assert len(report["queries"]) == len(analyst.cases()) + len(analyst.BASELINES) + 1
+    assert "before: board_summary over jobs" in proc.stdout
