@@ -72,6 +72,26 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def start_after_last_finish(conn: sqlite3.Connection, spider: str, wait_max: float = 2.0) -> str:
+    """A ``started_at`` in a later second than the last finished crawl of ``spider``.
+
+    Timestamps have whole seconds, and the lifecycle tells another crawl's sightings from
+    this one's by ``last_seen_at < started_at`` (``crawler/lifecycle.py``). A crawl that
+    starts in the very second the previous one finished (back-to-back crawls of a board)
+    would take the previous crawl's sightings for its own and miss nothing; so it waits for
+    the next second (under 1 s; ``wait_max`` bounds it should the clock have gone back).
+    """
+    last = conn.execute(
+        "SELECT MAX(finished_at) FROM crawls WHERE spider = ?", (spider,)
+    ).fetchone()[0]
+    deadline = time.monotonic() + wait_max
+    now = now_iso()
+    while last and now <= last and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = now_iso()
+    return now
+
+
 # A JSON "\ud83d" escape without its pair (a string cut mid-emoji) decodes to a lone
 # surrogate, which SQLite's UTF-8 cannot hold: one such character must not fail a batch.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -206,7 +226,8 @@ class Store:
         # Postings whose page answered 404/410: closed when the crawl closes, if healthy.
         self.gone: list[tuple[str, str]] = []
         cur = self.conn.execute(
-            "INSERT INTO crawls (spider, started_at) VALUES (?, ?)", (spider_name, now_iso())
+            "INSERT INTO crawls (spider, started_at) VALUES (?, ?)",
+            (spider_name, start_after_last_finish(self.conn, spider_name)),
         )
         self.crawl_id = cur.lastrowid
         self.groups = DuplicateGroups(self.conn, dedupe_rules or DedupeRules(), self.crawl_id)
