@@ -261,3 +261,39 @@ def test_url_and_apply_url_keep_only_web_links(crawl, make_replay, tmp_path):
     # Scrapy 2.19's remote-control endpoint (it runs code sent to it) is not enabled.
     assert "Enabled extensions" in result.output
     assert "RemoteControl" not in result.output
+
+
+def test_a_board_shrinking_in_stages_is_caught_at_the_second_stage(crawl, make_replay, tmp_path):
+    """20, then 11, then 6, then 3 postings: each stage is over half the one before, so a
+    memory of one healthy listing closed some postings every crawl. Against the largest of
+    the recent healthy listings, the 6 is a collapse: from there on nothing closes."""
+    root, db = tmp_path / "mirror", tmp_path / "jobs.db"
+    records = lever_company(root, "shrinks", 20, seed=901)
+    args = ["-a", "companies=shrinks"]
+    closed_after = []
+    for keep in (20, 11, 6, 3):
+        (root / LEVER / "shrinks").write_text(json.dumps(records[:keep]))
+        result = crawl("lever", server=make_replay(root), db=db, args=args, settings=ONE_MISS)
+        closed_after.append(result.scalar("SELECT COUNT(*) FROM jobs WHERE status = 'closed'"))
+    assert closed_after == [0, 9, 9, 9], closed_after
+    problems = result.rows("SELECT problems FROM crawl_listings ORDER BY crawl_id")
+    assert "collapsed: 6 postings, under 0.5 x the 20" in problems[2]["problems"]
+    assert "collapsed: 3 postings, under 0.5 x the 20" in problems[3]["problems"]
+
+
+def test_json_ld_nested_too_deep_is_its_pages_reject_and_the_other_pages_are_stored(
+    crawl, make_replay, tmp_path
+):
+    root, db = tmp_path / "mirror", tmp_path / "jobs.db"
+    write_sitemap_board(root, 4, seed=9, shard_size=4)
+    page = jsonld_pages(root)[0]
+    html = page.read_text(encoding="utf-8")
+    match = re.search(r'(<script type="application/ld\+json">)(.*?)(</script>)', html, re.S)
+    deep = '{"@type": "JobPosting", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    page.write_text(html[: match.start(2)] + deep + html[match.end(2) :], encoding="utf-8")
+    result = crawl("remotewlb", server=make_replay(root), db=db, settings=ONE_MISS)
+    row, stats, problems = last_crawl(result)
+    assert not any(k.startswith("spider_exceptions/") for k in stats), result.output[-3000:]
+    assert result.scalar("SELECT COUNT(*) FROM jobs") == 3
+    reasons = [r["reason"] for r in result.rows("SELECT reason FROM rejects")]
+    assert len(reasons) == 1 and "nested too deeply" in reasons[0], reasons

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from scrapy.settings import Settings
@@ -208,3 +209,28 @@ def test_fill_counting_ignores_empty_values():
     assert "source_id" in filled and "url" in filled and "salary_min" in filled
     assert "title" not in filled and "tags" not in filled and "source" not in filled
     assert "extras" in filled
+
+
+def test_count_drop_compares_with_the_largest_recent_healthy_crawl_until_one_is_accepted():
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "CREATE TABLE crawls (id INTEGER PRIMARY KEY, spider TEXT, healthy INTEGER,"
+        " items_scraped INTEGER, health_problems TEXT, finish_reason TEXT, stats TEXT)"
+    )
+    rows = [(1, 20, "{}"), (2, 11, "{}")]
+    for crawl_id, items, problems in rows:
+        conn.execute(
+            "INSERT INTO crawls VALUES (?, 'board', 1, ?, ?, 'finished', '{}')",
+            (crawl_id, items, problems),
+        )
+    base = previous_healthy_crawl(conn, "board", 3)
+    assert base["id"] == 2 and base["baseline_items"] == 20
+    assert "count_drop" in evaluate(crawl(6), base)
+    # Crawl 3 (6 postings) was accepted by hand over its count drop: a new memory starts.
+    conn.execute(
+        "INSERT INTO crawls VALUES (3, 'board', 1, 6, ?, 'finished', '{}')",
+        (json.dumps({"count_drop": "accepted"}),),
+    )
+    base = previous_healthy_crawl(conn, "board", 4)
+    assert base["id"] == 3 and base["baseline_items"] == 6
+    assert "count_drop" not in evaluate(crawl(5), base)
