@@ -28,7 +28,7 @@ def project(tmp_path) -> Path:
     shutil.copytree(ROOT / "data" / "boards", dst / "data" / "boards")
     shutil.copy(ROOT / "scrapy.cfg", dst / "scrapy.cfg")
     (dst / "tests" / "fixtures" / "mirror").mkdir(parents=True)
-    for name in ("__init__.py", "conftest.py"):
+    for name in ("__init__.py", "conftest.py", "engine.py"):
         shutil.copy(ROOT / "tests" / name, dst / "tests" / name)
     return dst
 

@@ -24,7 +24,8 @@ def test_default_board_list_lands_kroo_field_by_field(crawl):
     assert job["company_slug"] == "kroo"
     assert job["location_raw"] == "London, England, United Kingdom"
     assert json.loads(job["countries"]) == ["GB"]
-    assert job["remote_raw"] == "telecommute" and job["remote"] == "remote"
+    # telecommuting true, but the text says "a mix of remote and office work" (gold: hybrid)
+    assert job["remote_raw"] == "telecommute" and job["remote"] == "hybrid"
     assert job["employment_type"] == "full_time"
     assert job["posted_raw"] == "2024-06-13" and job["posted_at"] == "2024-06-13T00:00:00Z"
     assert job["description_text"].startswith("At Kroo Bank, we are charting the future")
