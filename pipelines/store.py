@@ -35,9 +35,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
