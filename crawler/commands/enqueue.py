@@ -5,9 +5,12 @@
     scrapy enqueue                       # every board crawlall would run
     scrapy enqueue --only lever,ashby    # --only / --skip as for crawlall
     scrapy enqueue --list                # the units it would queue, and exit
+    scrapy enqueue --only jobposting -a config=sites.toml   # -a as for scrapy crawl
 
 Boards are chosen exactly as ``scrapy crawlall`` chooses them; each is cut into units
-(``crawler/distributed/units.py``). While an earlier run is still open (its writer has not
+(``crawler/distributed/units.py``); ``-a NAME=VALUE`` goes to every spider of the run (a
+board that needs arguments, e.g. ``jobposting -a config=...``, then runs even if a plain
+crawlall would skip it). While an earlier run is still open (its writer has not
 finished every crawl of it) nothing is queued and the exit status is 3, as for a locked
 crawlall: cron may run ``enqueue`` often. Exit 2 for usage errors or no ``REDIS_URL``.
 """
@@ -20,8 +23,10 @@ import sys
 import redis
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.conf import arglist_to_dict
 
-from crawler.commands.crawlall import EXIT_LOCKED, EXIT_USAGE
+from crawler.boards import SpiderConfigError
+from crawler.commands.crawlall import EXIT_LOCKED, EXIT_USAGE, select_boards, split_names
 from crawler.commands.crawlall import Command as CrawlAll
 from crawler.distributed import stream
 from crawler.distributed.queue import WorkQueue
@@ -31,7 +36,25 @@ from crawler.distributed.units import units_for
 
 class Command(CrawlAll):
     def syntax(self) -> str:
-        return "[--only a,b] [--skip c] [--list]"
+        return "[--only a,b] [--skip c] [--list] [-a NAME=VALUE ...]"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
+            help="spider argument for every unit",
+        )  # fmt: skip
+
+    def plan(self, opts: argparse.Namespace) -> tuple[list[str], list[str]]:
+        if not opts.spargs:
+            return super().plan(opts)
+        loader = get_spider_loader(self.settings)
+        return select_boards(
+            self.settings.getlist("ENABLED_SPIDERS"),
+            loader.list(),
+            split_names(opts.only),
+            split_names(opts.skip),
+        )
 
     def short_desc(self) -> str:
         return "Queue a distributed run: one work unit per listing (exit 3 while one is open)"
@@ -42,9 +65,16 @@ class Command(CrawlAll):
             raise UsageError(f"unexpected arguments {args}: use --only / --skip")
         if settings.get("LOCAL_SETTINGS_ERROR"):
             raise UsageError(settings["LOCAL_SETTINGS_ERROR"], print_help=False)
+        try:
+            spargs = arglist_to_dict(opts.spargs)
+        except ValueError:
+            raise UsageError("invalid -a value, use -a NAME=VALUE", print_help=False) from None
         boards, notes = self.plan(opts)
         loader = get_spider_loader(settings)
-        units = [unit for name in boards for unit in units_for(loader.load(name))]
+        try:
+            units = [u for name in boards for u in units_for(loader.load(name), spargs)]
+        except SpiderConfigError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         if opts.list:
             lines = [f"{u.id}\thost={u.host}\t{u.args or ''}" for u in units]
             print("\n".join([*(lines or ["(no unit to queue)"]), *notes]))

@@ -69,29 +69,29 @@ def _host_of(spider, urls: list[str]) -> str:
     return spider.name
 
 
-def units_for(spidercls) -> list[Unit]:
-    """The units that together crawl what ``scrapy crawl <spider>`` crawls."""
-    name = spidercls.name
+def units_for(spidercls, args: dict[str, str] | None = None) -> list[Unit]:
+    """The units that together crawl what ``scrapy crawl <spider> -a k=v...`` crawls."""
+    name, args = spidercls.name, dict(args or {})
     if issubclass(spidercls, PlatformSpider):
-        spider = spidercls()
+        spider = spidercls(**args)
         units = []
         for company in spider.companies:
-            one = spidercls(companies=company_line(company))
+            one_args = {**args, "companies": company_line(company)}
+            one_args.pop("board_list", None)
+            one = spidercls(**one_args)
             urls = [request.url for request in one.company_requests(one.companies[0])]
-            units.append(
-                Unit(name, company.handle, {"companies": company_line(company)},
-                     _host_of(one, urls))
-            )  # fmt: skip
+            units.append(Unit(name, company.handle, one_args, _host_of(one, urls)))
         return units
     if name == "jobposting":
         units = []
-        for site in spidercls().sites:
-            one = spidercls(sites=site["name"])
+        for site in spidercls(**args).sites:
+            one_args = {**args, "sites": site["name"]}
+            one = spidercls(**one_args)
             urls = site["sitemaps"] + site["listing_urls"]
-            units.append(Unit(name, site["name"], {"sites": site["name"]}, _host_of(one, urls)))
+            units.append(Unit(name, site["name"], one_args, _host_of(one, urls)))
         return units
-    spider = spidercls()
+    spider = spidercls(**args)
     urls = list(getattr(spider, "start_urls", []) or []) + list(
         getattr(spider, "sitemap_urls", []) or []
     )
-    return [Unit(name, "", {}, _host_of(spider, urls))]
+    return [Unit(name, "", args, _host_of(spider, urls))]

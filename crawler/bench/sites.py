@@ -1,0 +1,65 @@
+"""A many-host JobPosting corpus: N career sites, each its own host, sitemap and job pages.
+
+Derived from the recorded pages of ``tests/fixtures/mirror/careers.example.test`` (real
+JobPosting JSON-LD from real boards): site ``n`` is ``site-NNN.example.test``; its page
+``k`` is recorded page ``k mod 4`` with that page's id made unique (``<id>-<k>``) in
+its URL and JSON-LD identifier. Written as a replay-server folder plus the
+``jobposting.toml`` that lists every site (``scrapy crawl jobposting -a config=...``).
+Used by the distributed-mode tests (politeness across workers) and ``make bench``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CAREERS = ROOT / "tests" / "fixtures" / "mirror" / "careers.example.test"
+_LOC = re.compile(r"<loc>https://careers\.example\.test/jobs/([^<]+)</loc>")
+
+
+def _templates() -> list[tuple[str, str]]:
+    """(page id, page HTML) of the recorded job pages, in sitemap order."""
+    sitemap = (CAREERS / "sitemap.xml").read_text(encoding="utf-8")
+    return [
+        (page_id, (CAREERS / "jobs" / page_id).read_text(encoding="utf-8"))
+        for page_id in _LOC.findall(sitemap)
+    ]
+
+
+def host(n: int) -> str:
+    return f"site-{n:03d}.example.test"
+
+
+def write_sites(root: Path, sites: int, pages: int) -> Path:
+    """Write ``sites`` sites of ``pages`` job pages under ``root``; return the config file."""
+    templates = _templates()
+    config = [f"# {sites} derived JobPosting sites (crawler/bench/sites.py)"]
+    for n in range(sites):
+        name = host(n)
+        urls = []
+        for k in range(pages):
+            page_id, html = templates[k % len(templates)]
+            new_id = f"{page_id}-{k}" if not page_id.isdigit() else f"{page_id}{k:04d}"
+            text = html.replace(page_id, new_id).replace("careers.example.test", name)
+            path = root / name / "jobs" / new_id
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            urls.append(f"https://{name}/jobs/{new_id}")
+        entries = "".join(f"<url><loc>{u}</loc></url>\n" for u in urls)
+        (root / name / "sitemap.xml").write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{entries}</urlset>\n",
+            encoding="utf-8",
+        )
+        config += [
+            "[[site]]",
+            f'name = "site-{n:03d}"',
+            f'sitemap = "https://{name}/sitemap.xml"',
+            'job_url_pattern = "/jobs/"',
+            "",
+        ]
+    path = root / "jobposting.toml"
+    path.write_text("\n".join(config), encoding="utf-8")
+    return path
