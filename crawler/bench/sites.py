@@ -2,9 +2,11 @@
 
 Derived from the recorded pages of ``tests/fixtures/mirror/careers.example.test`` (real
 JobPosting JSON-LD from real boards): site ``n`` is ``site-NNN.example.test``; its page
-``k`` is recorded page ``k mod 4`` with that page's id made unique (``<id>-<k>``) in
-its URL and JSON-LD identifier. Written as a replay-server folder plus the
-``jobposting.toml`` that lists every site (``scrapy crawl jobposting -a config=...``).
+``k`` is recorded page ``k mod 3`` (the three with a JobPosting) with that page's id made
+unique (``<id>-<k>``) in its URL and JSON-LD identifier and the employer's name suffixed
+with the site number, so that sites are not cross-board duplicates of one another. Written
+as a replay-server folder plus the ``jobposting.toml`` that lists every site
+(``scrapy crawl jobposting -a config=...``).
 Used by the distributed-mode tests (politeness across workers) and ``make bench``.
 """
 
@@ -15,16 +17,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CAREERS = ROOT / "tests" / "fixtures" / "mirror" / "careers.example.test"
+# The employers of the recorded pages (JSON-LD "name" values).
+_EMPLOYERS = ("Hinge", "OpenEvidence", "GitLab")
 _LOC = re.compile(r"<loc>https://careers\.example\.test/jobs/([^<]+)</loc>")
 
 
 def _templates() -> list[tuple[str, str]]:
-    """(page id, page HTML) of the recorded job pages, in sitemap order."""
+    """(page id, page HTML) of the recorded job pages that hold a JobPosting (one of the
+    recorded pages deliberately has none), in sitemap order."""
     sitemap = (CAREERS / "sitemap.xml").read_text(encoding="utf-8")
-    return [
+    pages = [
         (page_id, (CAREERS / "jobs" / page_id).read_text(encoding="utf-8"))
         for page_id in _LOC.findall(sitemap)
     ]
+    return [(page_id, html) for page_id, html in pages if "JobPosting" in html]
 
 
 def host(n: int) -> str:
@@ -42,6 +48,8 @@ def write_sites(root: Path, sites: int, pages: int) -> Path:
             page_id, html = templates[k % len(templates)]
             new_id = f"{page_id}-{k}" if not page_id.isdigit() else f"{page_id}{k:04d}"
             text = html.replace(page_id, new_id).replace("careers.example.test", name)
+            for employer in _EMPLOYERS:
+                text = text.replace(f'"name": "{employer}"', f'"name": "{employer} {n:03d}"')
             path = root / name / "jobs" / new_id
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

@@ -43,7 +43,8 @@ class ReportPipeline:
         self.batch_size = settings.getint("STORE_BATCH_SIZE", 500)
         self.batch_seconds = settings.getfloat("STORE_BATCH_SECONDS", 2.0)
         self.redis = connect(settings)
-        self.buffer: list[tuple[str, str]] = []
+        self.buffer: list[tuple[int, str, str]] = []
+        self.seq = 0  # entries of this attempt, numbered: a re-sent batch is recognised
         self.sent = dict.fromkeys(stream.KINDS, 0)
         self.broken: str | None = None
         self.timer: task.LoopingCall | None = None
@@ -64,7 +65,8 @@ class ReportPipeline:
     def _add(self, kind: str, value) -> None:
         if self.broken:
             return
-        self.buffer.append((kind, stream.encode(kind, value)))
+        self.seq += 1
+        self.buffer.append((self.seq, kind, stream.encode(kind, value)))
         self.sent[kind] += 1
         if len(self.buffer) >= self.batch_size:
             self.flush()
@@ -93,11 +95,12 @@ class ReportPipeline:
     def posting_gone(self, source, url, status):
         self._add("gone", [source, url])
 
-    def _xadd(self, entries: list[tuple[str, str]]) -> None:
+    def _xadd(self, entries: list[tuple[int, str, str]]) -> None:
+        # A batch that timed out may still have been added: the writer drops repeated seqs.
         pipe = self.redis.pipeline(transaction=False)
-        for kind, data in entries:
-            fields = {"run": self.run, "unit": self.unit, "attempt": self.attempt, "kind": kind,
-                      "data": data}  # fmt: skip
+        for seq, kind, data in entries:
+            fields = {"run": self.run, "unit": self.unit, "attempt": self.attempt, "seq": seq,
+                      "kind": kind, "data": data}  # fmt: skip
             pipe.xadd(self.key, fields)
         pipe.execute()
 
@@ -132,5 +135,6 @@ class ReportPipeline:
             return
         stats = self.crawler.stats.get_stats()
         end = {"stats": stats, "sent": self.sent, "reason": reason}
-        self.buffer.append(("end", stream.encode("end", end)))
+        self.seq += 1
+        self.buffer.append((self.seq, "end", stream.encode("end", end)))
         self.flush()

@@ -22,6 +22,10 @@ _MAX = ("memusage/max", "memusage/startup", "elapsed_time_seconds")
 _DROP = ("jobcrawl/distributed/unit", "jobcrawl/distributed/attempt")
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def merge_stats(units: Iterable[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     listings: dict[str, dict[str, Any]] = {}
@@ -46,8 +50,10 @@ def merge_stats(units: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 merged[key] = max(merged.get(key, value), value)
             elif key in _MAX:
                 merged[key] = max(merged.get(key, value), value)
-            elif isinstance(value, int | float) and not isinstance(value, bool):
+            elif _number(value) and _number(merged.get(key, 0)):
                 merged[key] = merged.get(key, 0) + value
+            elif _number(value) and merged.get(key) is None:
+                merged[key] = value
             else:
                 merged.setdefault(key, value)
     if listings:

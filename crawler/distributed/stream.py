@@ -8,8 +8,9 @@ them has committed. Delivery is at least once; the writer's own bookkeeping
 (``distributed_units``, written in that same transaction) makes applying exactly once.
 
 Each entry has the fields ``run``, ``unit``, ``attempt`` (which lease of the unit sent
-it), ``kind`` and ``data`` (JSON, no pickles: workers and writer may run different
-Python builds):
+it), ``seq`` (its number within the attempt: a batch re-sent after a timeout that had in
+fact been added is recognised and stored once), ``kind`` and ``data`` (JSON, no pickles:
+workers and writer may run different Python builds):
 
 ``item``    a ``JobPosting`` after the worker's pipelines, as a JSON object of its fields
 ``reject``  a ``Reject`` (source, url, reason, raw)

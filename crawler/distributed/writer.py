@@ -38,7 +38,7 @@ from crawler.commands.crawlall import BoardRun, read_crawl_row, summary_lines
 from crawler.dedupe import DedupeRules
 from crawler.distributed import stream
 from crawler.distributed.queue import WorkQueue
-from crawler.distributed.redisconn import patient
+from crawler.distributed.redisconn import TRANSIENT, patient
 from crawler.distributed.stats import merge_stats
 from crawler.distributed.units import Unit
 from crawler.health import HealthRules, record_health
@@ -54,6 +54,7 @@ class Attempt:
     """The entries of one lease attempt of one unit, as read so far."""
 
     ids: list[str] = field(default_factory=list)
+    seqs: set[int] = field(default_factory=set)
     items: list = field(default_factory=list)
     rejects: list = field(default_factory=list)
     listed: list = field(default_factory=list)
@@ -87,6 +88,9 @@ class Writer:
         self.conn = self.db.conn
         self.loader = get_spider_loader(settings)
         self.attempts: dict[tuple[str, str, int], Attempt] = {}
+        self.buffered: set[str] = set()  # ids of entries held in ``attempts``
+        self.stored: dict[tuple[str, str], bool] = {}  # (run, unit) -> stored or given up
+        self.reread = False  # a read failed midway: entries may be pending unseen
         self.stores: dict[tuple[str, str], Store] = {}
         self.units: dict[str, dict[str, Unit]] = {}
         self.finished: list[RunResult] = []
@@ -95,7 +99,14 @@ class Writer:
 
     # -- Redis, patiently ----------------------------------------------------------------
     def _redis(self, call, what: str):
-        return patient(call, self.wait, what)
+        def noting():
+            try:
+                return call()
+            except TRANSIENT:
+                self.reread = True
+                raise
+
+        return patient(noting, self.wait, what)
 
     def ensure_group(self) -> None:
         def create():
@@ -107,8 +118,28 @@ class Writer:
 
         self._redis(create, "creating the stream's consumer group")
 
-    def read(self, pending: bool, count: int = 1000, block_ms: int = 1000) -> list:
-        """Entries pending for us (``pending``: read before, never acknowledged) or new ones."""
+    def read(self, pending: bool, count: int = 1000, block_ms: int | None = None) -> list:
+        """Entries pending for us (``pending``: read before, never acknowledged) or new ones.
+
+        A read that failed (Redis away) may have delivered entries we never got: they sit in
+        our pending list, so the next read re-reads that list first. A stream or group that
+        vanished (Redis restarted empty) is created again; ``check_runs`` then finds the
+        runs lost."""
+        if block_ms is None:  # well inside the socket timeout, or every wait looks like an outage
+            block_ms = int(min(1.0, self.settings.getfloat("REDIS_SOCKET_TIMEOUT") / 2) * 1000)
+        try:
+            if self.reread:
+                self.reread = False
+                pending = True
+            return self._read(pending, count, block_ms)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            logger.error("the report stream or its group is gone (Redis restarted empty?)")
+            self.ensure_group()
+            return []
+
+    def _read(self, pending: bool, count: int, block_ms: int) -> list:
         found: list = []
         if pending:
             last = "0"
@@ -134,6 +165,7 @@ class Writer:
         return answer[0][1] if answer else []
 
     def ack(self, ids: list[str]) -> None:
+        self.buffered.difference_update(ids)
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
 
@@ -166,11 +198,23 @@ class Writer:
                     return
 
     def handle(self, entries: list) -> None:
+        stale: list[str] = []
         for entry_id, fields in entries:
+            if entry_id in self.buffered:
+                continue  # read again (pending entries re-read after a Redis outage)
             run, unit_id = fields["run"], fields["unit"]
+            if self.applied(run, unit_id):
+                stale.append(entry_id)  # another attempt of a stored unit: nothing to store
+                continue
             attempt, kind = int(fields["attempt"]), fields["kind"]
             found = self.attempts.setdefault((run, unit_id, attempt), Attempt())
             found.ids.append(entry_id)
+            self.buffered.add(entry_id)
+            seq = int(fields.get("seq") or 0)
+            if seq:
+                if seq in found.seqs:
+                    continue  # a batch the worker sent twice (its first try timed out)
+                found.seqs.add(seq)
             if kind == "item":
                 found.items.append(stream.decode(kind, fields["data"]))
             elif kind == "reject":
@@ -187,6 +231,15 @@ class Writer:
                 self.apply(run, unit_id, attempt)
             else:
                 logger.error("unknown stream entry kind %r (%s): skipped", kind, entry_id)
+        if stale:
+            self.ack(stale)
+
+    def applied(self, run: str, unit_id: str) -> bool:
+        """Whether the unit is stored (or given up); remembered, as only we change it."""
+        key = (run, unit_id)
+        if key not in self.stored:
+            self.stored[key] = self.unit_stage(run, unit_id) in ("done", "failed")
+        return self.stored[key]
 
     # -- applying a unit -----------------------------------------------------------------
     def unit_stage(self, run: str, unit_id: str) -> str | None:
@@ -214,6 +267,7 @@ class Writer:
         found = self.attempts[(run, unit_id, attempt)]
         stage = self.unit_stage(run, unit_id)
         if stage in ("done", "failed"):
+            self.stored[(run, unit_id)] = True
             # Already stored (a writer restarted after its commit, or a second attempt).
             self.ack(self._unit_ids(run, unit_id))
             return
@@ -270,6 +324,7 @@ class Writer:
             run, unit_id, attempt, len(found.items), len(found.rejects), len(found.listed),
             len(found.gone),
         )  # fmt: skip
+        self.stored[(run, unit_id)] = True
         self.ack(self._unit_ids(run, unit_id))
         self._redis(lambda: self.queue.mark_unit(run, unit_id, final), "marking a unit")
         self.finish_spider_if_complete(run, unit.spider)
@@ -436,8 +491,12 @@ class Writer:
         if result.lost:
             lines.append(f"run {result.run} lost: Redis no longer knows it")
         print(f"run {result.run}:\n" + "\n".join(lines), flush=True)
-        for text in lines:
-            logger.info("%s: %s", result.run, text)
+        unhealthy = [r.board for r in result.runs if not r.healthy]
+        if result.lost or unhealthy:
+            logger.error("run %s: unhealthy, failed or lost: %s", result.run,
+                         ", ".join(unhealthy) or "the run")  # fmt: skip
+        else:
+            logger.info("run %s: all %d boards healthy", result.run, len(result.runs))
         self.finished.append(result)
 
     def close(self) -> None:

@@ -1,0 +1,187 @@
+"""Distributed mode under faults: kill -9 a worker or the writer, stop Redis; never a silent loss.
+
+Each test crawls a many-host JobPosting corpus (``crawler/bench/sites.py``) with real
+worker and writer processes against a real redis-server, and compares the database with
+one ``scrapy crawl jobposting`` of the same corpus, row for row (``tests/distkit.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from crawler.bench.sites import host, write_sites
+from crawler.distributed.queue import WorkQueue
+from tests import distkit
+from tests.distkit import dist_settings, finish, kill9, scrapy, snapshot, start, wait_for
+
+redis_server = distkit.redis_server  # the fixture
+
+
+def corpus(tmp_path, make_replay, sites: int, pages: int):
+    root = tmp_path / "mirror"
+    config = write_sites(root, sites, pages)
+    return make_replay(root), config
+
+
+def reference(crawl, server, config, db):
+    """What one process stores for the corpus."""
+    done = crawl("jobposting", server=server, db=db, args=["-a", f"config={config}"])
+    assert done.returncode == 0, done.output[-3000:]
+    return snapshot(db)
+
+
+def units_stored(db) -> int:
+    try:
+        conn = sqlite3.connect(db)
+        try:
+            return conn.execute(
+                "SELECT COUNT(*) FROM distributed_units WHERE stage = 'done'"
+            ).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def assert_stream_drained(client, prefix="jobcrawl"):
+    """Every report was stored and acknowledged: nothing left in the stream or pending."""
+    assert client.xlen(f"{prefix}:stream") == 0
+    assert client.xpending(f"{prefix}:stream", "writer")["pending"] == 0
+
+
+def enqueue(settings, config):
+    done = scrapy(["enqueue", "--only", "jobposting", "-a", f"config={config}"], settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_worker_killed_mid_unit_loses_its_lease_and_the_unit_runs_again(
+    tmp_path, redis_server, make_replay, crawl
+):
+    server, config = corpus(tmp_path, make_replay, sites=3, pages=6)
+    # One page of the first site answers slowly: the worker is killed while it waits,
+    # after it reported the site's other postings.
+    slow = next((tmp_path / "mirror" / host(0) / "jobs").iterdir())
+    slow.with_name(slow.name + ".meta.json").write_text(json.dumps({"delay": 4}))
+    expected = reference(crawl, server, config, tmp_path / "one.db")
+
+    db = tmp_path / "dist" / "jobs.db"
+    settings = dist_settings(
+        db, server.url, redis_server.url, UNIT_LEASE_SECONDS=3, STORE_BATCH_SIZE=1
+    )
+    enqueue(settings, config)
+    client = redis_server.client()
+    queue = WorkQueue(client)
+    victim = start(["worker", "--name", "victim"], settings, tmp_path / "victim.log")
+
+    def reported_part_of_site_0():
+        entries = client.xrange("jobcrawl:stream")
+        return [e for _, e in entries if e["unit"] == "jobposting/site-000" and e["kind"] == "item"]
+
+    wait_for(reported_part_of_site_0, timeout=120, what="the victim's first reports")
+    assert [lease["worker"] for lease in queue.leases()] == ["victim"]
+    kill9(victim)
+
+    worker = start(["worker", "--exit-when-idle"], settings, tmp_path / "worker.log")
+    writer = start(["writer", "--until-done"], settings, tmp_path / "writer.log")
+    code, log = finish(worker)
+    assert code == 0, log[-3000:]
+    code, log = finish(writer)
+    assert code == 0, log[-3000:]
+
+    conn = sqlite3.connect(db)
+    attempts = dict(conn.execute("SELECT unit_id, attempt FROM distributed_units"))
+    conn.close()
+    assert attempts["jobposting/site-000"] == 2  # re-leased after the lease expired
+    assert "expired" in "".join(queue.expired())
+    assert snapshot(db) == expected  # the first attempt's partial reports were not stored
+    assert_stream_drained(client)
+
+
+def test_a_writer_killed_mid_stream_and_restarted_loses_nothing_and_counts_nothing_twice(
+    tmp_path, redis_server, make_replay, crawl
+):
+    sites = 40
+    server, config = corpus(tmp_path, make_replay, sites=sites, pages=10)
+    expected = reference(crawl, server, config, tmp_path / "one.db")
+    db = tmp_path / "dist" / "jobs.db"
+    settings = dist_settings(db, server.url, redis_server.url)
+    enqueue(settings, config)
+    code, log = finish(start(["worker", "--exit-when-idle"], settings, tmp_path / "worker.log"))
+    assert code == 0, log[-3000:]
+
+    # Killed twice at different points of the stream, then left to finish.
+    for round_, at_least in enumerate((2, 15)):
+        writer = start(["writer"], settings, tmp_path / f"writer{round_}.log")
+        stored = wait_for(
+            lambda n=at_least: units_stored(db) >= n and units_stored(db),
+            timeout=120, step=0.005, what=f"{at_least} units stored",
+        )  # fmt: skip
+        kill9(writer)
+        assert stored < sites, "the writer was killed only after it had stored everything"
+    code, log = finish(start(["writer", "--until-done"], settings, tmp_path / "writer.log"))
+    assert code == 0, log[-3000:]
+    assert "stored unit" in log  # it still had work after the kills
+
+    assert snapshot(db) == expected
+    assert_stream_drained(redis_server.client())
+
+
+def test_redis_stopped_for_seconds_mid_crawl_workers_and_writer_wait_and_resume(
+    tmp_path, redis_server, make_replay, crawl
+):
+    server, config = corpus(tmp_path, make_replay, sites=30, pages=5)
+    expected = reference(crawl, server, config, tmp_path / "one.db")
+    db = tmp_path / "dist" / "jobs.db"
+    settings = dist_settings(db, server.url, redis_server.url, REDIS_SOCKET_TIMEOUT=1,
+                             DOWNLOAD_DELAY=0.1)  # fmt: skip
+    enqueue(settings, config)
+    procs = [start(["worker", "--exit-when-idle"], settings, tmp_path / f"w{i}.log")
+             for i in range(2)]  # fmt: skip
+    writer = start(["writer", "--until-done"], settings, tmp_path / "writer.log")
+    wait_for(lambda: units_stored(db) >= 2, timeout=120, step=0.02, what="2 units stored")
+    redis_server.pause()
+    try:
+        import time
+
+        time.sleep(4)
+    finally:
+        redis_server.resume()
+    logs = []
+    for proc in [*procs, writer]:
+        code, log = finish(proc)
+        assert code == 0, log[-3000:]
+        logs.append(log)
+    assert units_stored(db) == 30
+    assert any("Redis unreachable" in log for log in logs)
+    assert any("Redis reachable again" in log for log in logs)
+    assert snapshot(db) == expected
+    assert_stream_drained(redis_server.client())
+
+
+def test_redis_restarted_empty_mid_crawl_fails_loudly_and_closes_nothing(
+    tmp_path, redis_server, make_replay, crawl
+):
+    server, config = corpus(tmp_path, make_replay, sites=30, pages=5)
+    db = tmp_path / "dist" / "jobs.db"
+    settings = dist_settings(db, server.url, redis_server.url, DOWNLOAD_DELAY=0.1)
+    enqueue(settings, config)
+    procs = [start(["worker", "--exit-when-idle"], settings, tmp_path / f"w{i}.log")
+             for i in range(2)]  # fmt: skip
+    writer = start(["writer", "--until-done"], settings, tmp_path / "writer.log")
+    wait_for(lambda: units_stored(db) >= 2, timeout=120, step=0.02, what="2 units stored")
+    redis_server.restart_empty()
+    code, log = finish(writer)
+    for proc in procs:
+        finish(proc)
+    assert code == 1, log[-3000:]
+    assert "gone from Redis" in log
+    conn = sqlite3.connect(db)
+    row = conn.execute(
+        "SELECT finish_reason, healthy, items_closed, closing_problems FROM crawls"
+    ).fetchone()
+    closed = conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'closed'").fetchone()[0]
+    conn.close()
+    assert row[0] == "run_lost" and row[1] == 0 and row[2] == 0
+    assert "unfinished" in json.loads(row[3])
+    assert closed == 0
