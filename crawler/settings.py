@@ -156,7 +156,7 @@ REDIS_WAIT_SECONDS = 120.0  # ride out a Redis outage this long, then fail loudl
 REDIS_SOCKET_TIMEOUT = 5.0
 UNIT_LEASE_SECONDS = 60.0  # a worker that stops renewing loses its unit after this
 UNIT_MAX_ATTEMPTS = 3  # leases of one unit before it counts as a failed listing
-WORKER_POLL_SECONDS = 1.0  # an idle worker asks for work this often
+WORKER_POLL_SECONDS = 0.5  # an idle worker asks for work this often
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

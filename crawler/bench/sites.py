@@ -33,16 +33,24 @@ def _templates() -> list[tuple[str, str]]:
     return [(page_id, html) for page_id, html in pages if "JobPosting" in html]
 
 
-def host(n: int) -> str:
-    return f"site-{n:03d}.example.test"
+def host(n: int, hosts: int = 0) -> str:
+    """Site ``n``'s host: its own, or with ``hosts``, one of that many shared hosts."""
+    return f"host-{n % hosts}.example.test" if hosts else f"site-{n:03d}.example.test"
 
 
-def write_sites(root: Path, sites: int, pages: int) -> Path:
-    """Write ``sites`` sites of ``pages`` job pages under ``root``; return the config file."""
+def write_sites(root: Path, sites: int, pages: int, hosts: int = 0) -> Path:
+    """Write ``sites`` sites of ``pages`` job pages under ``root``; return the config file.
+
+    ``hosts``: put the sites on that many hosts (site ``n`` under ``/site-NNN/`` of host
+    ``n mod hosts``) instead of one host each."""
     templates = _templates()
     config = [f"# {sites} derived JobPosting sites (crawler/bench/sites.py)"]
     for n in range(sites):
-        name = host(n)
+        name = host(n, hosts)
+        if hosts:
+            folder, name = root / name / f"site-{n:03d}", f"{name}/site-{n:03d}"
+        else:
+            folder = root / name
         urls = []
         for k in range(pages):
             page_id, html = templates[k % len(templates)]
@@ -50,12 +58,12 @@ def write_sites(root: Path, sites: int, pages: int) -> Path:
             text = html.replace(page_id, new_id).replace("careers.example.test", name)
             for employer in _EMPLOYERS:
                 text = text.replace(f'"name": "{employer}"', f'"name": "{employer} {n:03d}"')
-            path = root / name / "jobs" / new_id
+            path = folder / "jobs" / new_id
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             urls.append(f"https://{name}/jobs/{new_id}")
         entries = "".join(f"<url><loc>{u}</loc></url>\n" for u in urls)
-        (root / name / "sitemap.xml").write_text(
+        (folder / "sitemap.xml").write_text(
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{entries}</urlset>\n",

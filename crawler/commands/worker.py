@@ -136,7 +136,10 @@ class Command(ScrapyCommand):
                         patient(lambda x=lease: queue.release(x, requeue=True), wait, "requeue")
                         logger.info("%s: stopped; unit %s queued again", name, lease.unit.id)
                         return
-                    patient(lambda x=lease: queue.release(x), wait, "releasing a lease")
+                    rest = stats.get_value("jobcrawl/distributed/host_delay") if stats else None
+                    if rest is None:
+                        rest = settings.getfloat("DOWNLOAD_DELAY")
+                    patient(lambda x=lease, r=rest: queue.release(x, cooldown=r), wait, "release")
                     outcome["units"] += 1
             except RedisGone as exc:
                 logger.error("%s: %s; stopping (exit 1)", name, exc)

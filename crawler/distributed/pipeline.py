@@ -129,6 +129,11 @@ class ReportPipeline:
         self.flush()
 
     def spider_closed(self, spider, reason):
+        # The delay the unit kept with its host(s), for the host's rest before the next unit.
+        slots = getattr(getattr(self.crawler.engine, "downloader", None), "slots", {}) or {}
+        delays = [getattr(slot, "delay", 0) or 0 for slot in slots.values()]
+        delay = max([self.crawler.settings.getfloat("DOWNLOAD_DELAY"), *delays])
+        self.crawler.stats.set_value("jobcrawl/distributed/host_delay", delay)
         self.flush()
         if self.broken or reason == "shutdown":
             # Stopped (SIGTERM) or cut off: the unit did not run whole; the worker puts it back.

@@ -12,6 +12,7 @@ Keys (all under ``REDIS_PREFIX``, default ``jobcrawl``; one Redis database, no C
 ``P:attempts``                 hash ``<run>\\t<unit>`` -> leases handed out so far
 ``P:unithost``                 hash ``<run>\\t<unit>`` -> host
 ``P:hosts``                    hash host -> the ``<run>\\t<unit>`` holding it (host affinity)
+``P:hostfree``                 hash host -> when (ms) it may be leased again (its delay)
 ``P:stream``                   the stream workers report into (``crawler/distributed/stream.py``)
 
 **Leases.** ``lease`` hands a worker the oldest waiting unit whose host no other lease holds,
@@ -26,7 +27,11 @@ clocks never meet.
 **Politeness: host affinity.** A host is held by one lease at a time, so all of a host's
 units run one after another on whichever worker holds it, with that worker's Scrapy
 ``DOWNLOAD_DELAY``/AutoThrottle/robots.txt Crawl-delay: N workers never hit one host
-harder than one process does. Parallelism comes from different hosts (career sites,
+harder than one process does. Between two units of one host the host also rests: a
+released lease keeps its host unleasable for the download delay the unit's crawl used
+(its largest Scrapy slot delay: ``DOWNLOAD_DELAY``, robots.txt Crawl-delay, AutoThrottle),
+so the first request of the next unit never follows the last one sooner than within one
+crawl. Parallelism comes from different hosts (career sites,
 platforms), which is what limits a broad crawl.
 """
 
@@ -73,7 +78,8 @@ end
 if scan <= 0 then return false end
 for _, m in ipairs(redis.call('LRANGE', p .. ':queue', 0, scan - 1)) do
   local host = redis.call('HGET', p .. ':unithost', m) or m
-  if not redis.call('HGET', p .. ':hosts', host) then
+  local free = tonumber(redis.call('HGET', p .. ':hostfree', host) or '0')
+  if not redis.call('HGET', p .. ':hosts', host) and now >= free then
     redis.call('LREM', p .. ':queue', 1, m)
     local attempt = redis.call('HINCRBY', p .. ':attempts', m, 1)
     redis.call('ZADD', p .. ':leases', now + ttl, m)
@@ -96,7 +102,7 @@ return 1
 """
 
 _RELEASE = """
-local p, m, token, requeue = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local p, m, token, requeue, cooldown = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local lk = p .. ':lease:' .. m
 if redis.call('HGET', lk, 'token') ~= token then return 0 end
 local host = redis.call('HGET', lk, 'host')
@@ -104,6 +110,11 @@ redis.call('ZREM', p .. ':leases', m)
 redis.call('DEL', lk)
 if host and redis.call('HGET', p .. ':hosts', host) == m then
   redis.call('HDEL', p .. ':hosts', host)
+  if cooldown > 0 then
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    redis.call('HSET', p .. ':hostfree', host, now + cooldown)
+  end
 end
 if requeue == '1' then
   redis.call('HINCRBY', p .. ':attempts', m, -1)
@@ -221,11 +232,16 @@ class WorkQueue:
     def renew(self, lease: Lease, ttl: float) -> bool:
         return bool(self._renew(args=[self.p, lease.member, lease.token, int(ttl * 1000)]))
 
-    def release(self, lease: Lease, *, requeue: bool = False) -> bool:
-        return self.release_member(lease.member, lease.token, requeue=requeue)
+    def release(self, lease: Lease, *, requeue: bool = False, cooldown: float = 0) -> bool:
+        """Give the unit up (``requeue``: back to the queue); its host may be leased again
+        ``cooldown`` seconds from now (the download delay the crawl kept with it)."""
+        return self.release_member(lease.member, lease.token, requeue=requeue, cooldown=cooldown)
 
-    def release_member(self, member: str, token: str, *, requeue: bool = False) -> bool:
-        return bool(self._release(args=[self.p, member, token, "1" if requeue else "0"]))
+    def release_member(
+        self, member: str, token: str, *, requeue: bool = False, cooldown: float = 0
+    ) -> bool:
+        args = [self.p, member, token, "1" if requeue else "0", int(cooldown * 1000)]
+        return bool(self._release(args=args))
 
     # -- what is going on ----------------------------------------------------------------
     def waiting(self) -> list[str]:

@@ -18,7 +18,12 @@ from typing import Any
 
 from crawler.lifecycle import LISTINGS_STAT
 
-_MAX = ("memusage/max", "memusage/startup", "elapsed_time_seconds")
+_MAX = (
+    "memusage/max",
+    "memusage/startup",
+    "elapsed_time_seconds",
+    "jobcrawl/distributed/host_delay",
+)
 _DROP = ("jobcrawl/distributed/unit", "jobcrawl/distributed/attempt")
 
 
