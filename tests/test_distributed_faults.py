@@ -8,6 +8,7 @@ one ``scrapy crawl jobposting`` of the same corpus, row for row (``tests/distkit
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
 from crawler.bench.sites import host, write_sites
@@ -185,3 +186,59 @@ def test_redis_restarted_empty_mid_crawl_fails_loudly_and_closes_nothing(
     assert row[0] == "run_lost" and row[1] == 0 and row[2] == 0
     assert "unfinished" in json.loads(row[3])
     assert closed == 0
+
+
+def test_a_unit_that_never_reports_is_a_failed_listing_and_its_crawl_closes_nothing(
+    tmp_path, redis_server, make_replay
+):
+    from tests.conftest import MIRROR
+
+    first = make_replay(MIRROR)
+    changed = tmp_path / "mirror2"
+    shutil.copytree(MIRROR, changed)
+    boards = changed / "api.lever.co" / "v0" / "postings"
+    # Match Group's board lost a posting (a healthy crawl would close it) and Palantir's
+    # answers so slowly that its worker is killed first; no lease is left to retry it.
+    matchgroup = json.loads((boards / "matchgroup").read_text())
+    (boards / "matchgroup").write_text(json.dumps(matchgroup[:1]))
+    (boards / "palantir.meta.json").write_text(json.dumps({"delay": 8}))
+    second = make_replay(changed)
+    db = tmp_path / "dist" / "jobs.db"
+    rules = {"LIFECYCLE_MISSES_TO_CLOSE": 1, "UNIT_MAX_ATTEMPTS": 1, "UNIT_LEASE_SECONDS": 2}
+
+    settings = dist_settings(db, first.url, redis_server.url, **rules)
+    assert scrapy(["enqueue", "--only", "lever"], settings).returncode == 0
+    code, log = finish(start(["worker", "--exit-when-idle"], settings, tmp_path / "w1.log"))
+    assert code == 0, log[-2000:]
+    code, log = finish(start(["writer", "--until-done"], settings, tmp_path / "writer1.log"))
+    assert code == 0, log[-2000:]
+
+    settings = dist_settings(db, second.url, redis_server.url, **rules)
+    assert scrapy(["enqueue", "--only", "lever"], settings).returncode == 0
+    queue = WorkQueue(redis_server.client())
+    victim = start(["worker", "--name", "victim"], settings, tmp_path / "victim.log")
+    wait_for(lambda: [x for x in queue.leases() if x["unit"] == "lever/palantir"],
+             timeout=120, what="the victim on Palantir")  # fmt: skip
+    kill9(victim)
+    code, log = finish(start(["writer", "--until-done"], settings, tmp_path / "writer2.log"))
+    assert code == 1, log[-3000:]
+    assert "lever/palantir failed" in log and "UNHEALTHY" in log
+
+    conn = sqlite3.connect(db)
+    crawl = conn.execute(
+        "SELECT id, finish_reason, healthy, items_closed FROM crawls ORDER BY id DESC"
+    ).fetchone()
+    listings = {
+        listing: (failures, json.loads(problems))
+        for listing, failures, problems in conn.execute(
+            "SELECT listing, failures, problems FROM crawl_listings WHERE crawl_id = ?",
+            (crawl[0],),
+        )
+    }
+    closed = conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'closed'").fetchone()[0]
+    conn.close()
+    assert crawl[1:] == ("units_failed", 0, 0)
+    assert listings["palantir"][0] == 1
+    assert any("never reported" in p for p in listings["palantir"][1])
+    assert any("crawl not healthy" in p for p in listings["matchgroup"][1])
+    assert closed == 0  # Match Group's missing posting stays open: no evidence
