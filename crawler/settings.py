@@ -157,6 +157,7 @@ REDIS_SOCKET_TIMEOUT = 5.0
 UNIT_LEASE_SECONDS = 60.0  # a worker that stops renewing loses its unit after this
 UNIT_MAX_ATTEMPTS = 3  # leases of one unit before it counts as a failed listing
 WORKER_POLL_SECONDS = 0.5  # an idle worker asks for work this often
+WORKER_UNITS = 4  # units (so hosts) one worker process crawls side by side
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
