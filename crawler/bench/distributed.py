@@ -79,6 +79,7 @@ class Bench:
             "JOBS_DB": db, "MIRROR_URL": server.url, "REDIS_URL": f"redis://127.0.0.1:{self.port}/0",
             "REDIS_PREFIX": prefix, "DOWNLOAD_DELAY": delay, "DOWNLOAD_DELAY_JITTER": 0,
             "AUTOTHROTTLE_ENABLED": False, "CRAWL_DELAY_ENABLED": False, "LOG_LEVEL": "INFO",
+            "WORKER_UNITS": 4,
             "LOG_DIR": self.out / "logs",
         }  # fmt: skip
         args = []
@@ -154,7 +155,7 @@ def figure(db: Path, seconds: float) -> dict:
 def main(argv=None) -> None:
     args = parse_args(argv)
     bench = Bench(args.out)
-    results: dict = {"cpus": os.cpu_count()}
+    results: dict = {"cpus": os.cpu_count(), "worker_units": 4}
     try:
         polite_root, cpu_root = bench.out / "polite-corpus", bench.out / "corpus"
         polite_config = write_sites(polite_root, args.polite_sites, args.polite_pages)
@@ -199,7 +200,8 @@ def table(results: dict) -> str:
         f"writer ceiling           {c['items']:>5} {c['seconds']:>8} {c['items_per_s']:>8}"
         f"  (start-up {c['writer_startup_s']} s taken out)"
     )
-    lines.append(f"{results['cpus']} CPUs shared by workers, writer, Redis and the replay server")
+    lines.append(f"{results['cpus']} CPUs shared by workers, writer, Redis and the replay server;"
+                 f" {results['worker_units']} units side by side per worker")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -94,6 +94,7 @@ class Writer:
         self.stores: dict[tuple[str, str], Store] = {}
         self.units: dict[str, dict[str, Unit]] = {}
         self.finished: list[RunResult] = []
+        self.stopping = False  # set by SIGTERM: stop after the batch in hand
         self.applied_units = 0
         self.applied_items = 0
 
@@ -183,7 +184,6 @@ class Writer:
         self.ensure_group()
         self.handle(self.read(pending=True))
         last_reap = 0.0
-        self.stopping = False
         while not self.stopping:
             entries = self.read(pending=False)
             self.handle(entries)
