@@ -42,6 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--polite-sites", type=int, default=16)
     p.add_argument("--polite-pages", type=int, default=10)
     p.add_argument("--delay", type=float, default=0.25, help="DOWNLOAD_DELAY of the polite runs")
+    p.add_argument("--polite-only", action="store_true", help="only the polite runs")
     p.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     return p.parse_args(argv)
 
@@ -171,6 +172,8 @@ def main(argv=None) -> None:
                 "1_worker": bench.distributed(polite, polite_config, d, 1),
                 "2_workers": bench.distributed(polite, polite_config, d, 2),
             }
+            if args.polite_only:
+                return finish(args, results, polite_only=True)
             print(f"unthrottled: {args.sites} hosts x {args.pages} pages", flush=True)
             results["unthrottled"] = {
                 "one_process": bench.single(cpu, cpu_config, 0),
@@ -184,22 +187,30 @@ def main(argv=None) -> None:
             cpu.stop()
     finally:
         bench.close()
-    (args.out / "distributed-latest.json").write_text(json.dumps(results, indent=2))
+    finish(args, results)
+
+
+def finish(args, results: dict, polite_only: bool = False) -> None:
+    name = "distributed-polite-latest.json" if polite_only else "distributed-latest.json"
+    (args.out / name).write_text(json.dumps(results, indent=2))
     print(table(results))
 
 
 def table(results: dict) -> str:
     lines = ["run                      items  seconds  items/s"]
     for group in ("polite", "unthrottled"):
+        if group not in results:
+            continue
         for name in ("one_process", "1_worker", "2_workers"):
             f = results[group][name]
             lines.append(f"{group:<11} {name:<12} {f['items']:>5} {f['seconds']:>8} "
                          f"{f['items_per_s']:>8}")  # fmt: skip
-    c = results["writer_ceiling"]
-    lines.append(
-        f"writer ceiling           {c['items']:>5} {c['seconds']:>8} {c['items_per_s']:>8}"
-        f"  (start-up {c['writer_startup_s']} s taken out)"
-    )
+    c = results.get("writer_ceiling")
+    if c:
+        lines.append(
+            f"writer ceiling           {c['items']:>5} {c['seconds']:>8} {c['items_per_s']:>8}"
+            f"  (start-up {c['writer_startup_s']} s taken out)"
+        )
     lines.append(f"{results['cpus']} CPUs shared by workers, writer, Redis and the replay server;"
                  f" {results['worker_units']} units side by side per worker")  # fmt: skip
     return "\n".join(lines)
