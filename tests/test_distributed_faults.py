@@ -242,3 +242,42 @@ def test_a_unit_that_never_reports_is_a_failed_listing_and_its_crawl_closes_noth
     assert any("never reported" in p for p in listings["palantir"][1])
     assert any("crawl not healthy" in p for p in listings["matchgroup"][1])
     assert closed == 0  # Match Group's missing posting stays open: no evidence
+
+
+def test_sigterm_stops_a_worker_within_seconds_and_its_unit_goes_back_to_the_queue(
+    tmp_path, redis_server, make_replay, crawl
+):
+    import signal
+    import time
+
+    server, config = corpus(tmp_path, make_replay, sites=1, pages=6)
+    slow = next((tmp_path / "mirror" / host(0) / "jobs").iterdir())
+    # Scrapy's graceful stop lets requests in flight finish (a second SIGTERM would not wait):
+    # the slow page answers within 6 s of being asked.
+    slow.with_name(slow.name + ".meta.json").write_text(json.dumps({"delay": 6}))
+    db = tmp_path / "dist" / "jobs.db"
+    settings = dist_settings(db, server.url, redis_server.url, STORE_BATCH_SIZE=1)
+    enqueue(settings, config)
+    client = redis_server.client()
+    queue = WorkQueue(client)
+    worker = start(["worker"], settings, tmp_path / "worker.log")
+    wait_for(lambda: client.xlen("jobcrawl:stream") > 0, timeout=120, what="first reports")
+    worker.send_signal(signal.SIGTERM)
+    sent = time.monotonic()
+    code, log = finish(worker, timeout=60)
+    assert code == 0, log[-3000:]
+    assert time.monotonic() - sent < 15, "SIGTERM took too long"
+    assert "queued again" in log
+    assert queue.waiting() and not queue.leases()
+    # Started again without the slow page, the unit runs whole as its first counted attempt.
+    slow.with_name(slow.name + ".meta.json").unlink()
+    expected = reference(crawl, server, config, tmp_path / "one.db")
+    code, log = finish(start(["worker", "--exit-when-idle"], settings, tmp_path / "w2.log"))
+    assert code == 0, log[-3000:]
+    code, log = finish(start(["writer", "--until-done"], settings, tmp_path / "writer.log"))
+    assert code == 0, log[-3000:]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT attempt FROM distributed_units").fetchall() == [(1,)]
+    conn.close()
+    assert snapshot(db) == expected  # the stopped attempt's partial reports were not stored
+    assert_stream_drained(client)
