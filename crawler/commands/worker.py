@@ -2,7 +2,7 @@
 
 ::
 
-    scrapy worker                    # serve until SIGTERM (systemd), one unit at a time
+    scrapy worker                    # serve until SIGTERM (systemd), WORKER_UNITS units at once
     scrapy worker --exit-when-idle   # until nothing is queued or leased (cron, tests)
 
 A unit is leased (``crawler/distributed/queue.py``) and crawled as ``scrapy crawl SPIDER
