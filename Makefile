@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
+DIST_ARGS ?=
 # How requirements.lock is made from pyproject.toml (uv, itself pinned in the lock).
 LOCK := $(BIN)/uv pip compile pyproject.toml --extra test --group tools --universal \
 	--python-version 3.11 --generate-hashes --quiet -o requirements.lock
@@ -76,8 +77,10 @@ placenames: $(STAMP)
 accuracy: $(STAMP)
 	$(BIN)/python -m crawler.accuracy $(ARGS)
 
+# Then the distributed-mode figures (needs redis-server; DIST_ARGS="--sites 80").
 bench: $(STAMP)
 	$(BIN)/python -m crawler.bench $(ARGS)
+	$(BIN)/python -m crawler.bench.distributed $(DIST_ARGS)
 
 DB ?= data/jobs.db
 OUT ?= data/report.html

@@ -45,6 +45,8 @@ class ReplayServer(ThreadingHTTPServer):
     def __init__(self, root: Path, port: int = 0):
         self.root = Path(root).resolve()
         self.hits: Counter[str] = Counter()
+        # (time.monotonic(), "/HOST/PATH") of every request, in arrival order (politeness tests).
+        self.requests: list[tuple[float, str]] = []
         self._lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
@@ -105,6 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         with server._lock:
             server.hits[self.path] += 1
+            server.requests.append((time.monotonic(), self.path))
             nth = server.hits[self.path]
         path = server.resolve(self.path)
         if path is None:

@@ -305,8 +305,43 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS facet_counts_open ON facet_counts (facet, open)")
 
 
+DISTRIBUTED_UNIT_COLUMNS = {
+    "run_id": ("TEXT", "The distributed run (`scrapy enqueue` prints it)."),
+    "unit_id": ("TEXT", "The work unit: `<spider>/<listing>`, e.g. `lever/palantir`."),
+    "spider": ("TEXT", "The spider that crawled the unit."),
+    "crawl_id": ("INTEGER", "crawls.id of the spider's crawl in this run."),
+    "attempt": ("INTEGER", "Which lease of the unit the writer applied (1 = the first)."),
+    "stage": (
+        "TEXT",
+        "`listed` (sitemap refreshes applied), `done` (items applied), `failed` (never reported).",
+    ),
+    "stats": ("JSON", "The unit's Scrapy stats, merged into `crawls.stats` at the end."),
+    "gone": ("JSON", "[source, url] of posting pages that answered 404/410 in the unit."),
+    "applied_at": ("TEXT", "When the writer committed the unit, UTC ISO 8601."),
+}
+
+
+def _migration_distributed(db: sqlite_utils.Database) -> None:
+    # The distributed writer (crawler/distributed/writer.py): which run's spider is which crawl,
+    # and which work units it applied, written in the same transaction as the unit's rows so
+    # that a writer killed after its commit but before acknowledging the stream applies
+    # nothing twice.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS distributed_crawls (run_id TEXT NOT NULL,"
+        " spider TEXT NOT NULL, crawl_id INTEGER NOT NULL REFERENCES crawls(id),"
+        " PRIMARY KEY (run_id, spider))"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS distributed_units (run_id TEXT NOT NULL,"
+        " unit_id TEXT NOT NULL, spider TEXT NOT NULL, crawl_id INTEGER, attempt INTEGER,"
+        " stage TEXT NOT NULL, stats TEXT, gone TEXT, applied_at TEXT,"
+        " PRIMARY KEY (run_id, unit_id))"
+    )
+
+
 # Append only: never edit a migration that has shipped.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+              _migration_distributed]  # fmt: skip
 
 # Extra tables documented in the data dictionary: name -> {column: (type, doc)}.
 # Later features register their tables here too.
@@ -317,6 +352,7 @@ TABLE_DOCS: dict[str, dict[str, tuple[str, str]]] = {
     "job_versions": JOB_VERSION_COLUMNS,
     "duplicate_groups": DUPLICATE_GROUP_COLUMNS,
     **rollups.ROLLUP_DOCS,
+    "distributed_units": DISTRIBUTED_UNIT_COLUMNS,
 }
 
 FTS_COLUMNS = ["title", "company", "description_text", "location_raw", "tags"]

@@ -181,6 +181,16 @@ EXTENSIONS = {
 }
 MEMORY_TRIM_SECONDS = 1.0
 
+# --- distributed mode: scrapy enqueue / worker / writer / queue (docs/distributed.md) ----------
+REDIS_URL = ""  # e.g. redis://queue.internal:6379/0; empty: the distributed commands refuse
+REDIS_PREFIX = "jobcrawl"  # every key and the stream live under this prefix
+REDIS_WAIT_SECONDS = 120.0  # ride out a Redis outage this long, then fail loudly
+REDIS_SOCKET_TIMEOUT = 5.0
+UNIT_LEASE_SECONDS = 60.0  # a worker that stops renewing loses its unit after this
+UNIT_MAX_ATTEMPTS = 3  # leases of one unit before it counts as a failed listing
+WORKER_POLL_SECONDS = 0.5  # an idle worker asks for work this often
+WORKER_UNITS = 4  # units (so hosts) one worker process crawls side by side
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -37,6 +37,7 @@ import re
 import reprlib
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -206,7 +207,10 @@ class Store:
         health_rules: HealthRules | None = None,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         max_db_mb: float = 0,
+        crawl_id: int | None = None,
     ):
+        """``crawl_id``: carry on an existing ``crawls`` row (the distributed writer's, which
+        outlives a writer process) instead of opening a new one."""
         self.db = open_db(path)
         self.conn = self.db.conn
         # How long one write waits for another connection's lock before it fails (and is
@@ -225,17 +229,22 @@ class Store:
         self.counts.update(reopened=0, versions=0, grouped=0, closed=0)
         # Postings whose page answered 404/410: closed when the crawl closes, if healthy.
         self.gone: list[tuple[str, str]] = []
-        cur = self.conn.execute(
-            "INSERT INTO crawls (spider, started_at) VALUES (?, ?)",
-            (spider_name, start_after_last_finish(self.conn, spider_name)),
-        )
-        self.crawl_id = cur.lastrowid
+        if crawl_id is None:
+            cur = self.conn.execute(
+                "INSERT INTO crawls (spider, started_at) VALUES (?, ?)",
+                (spider_name, start_after_last_finish(self.conn, spider_name)),
+            )
+            crawl_id = cur.lastrowid
+        self.crawl_id = crawl_id
         self.groups = DuplicateGroups(self.conn, dedupe_rules or DedupeRules(), self.crawl_id)
 
-    def write_batch(self, items: list[JobPosting], rejects: list[Reject]) -> dict[str, int]:
+    def write_batch(
+        self, items: list[JobPosting], rejects: list[Reject], *, also: Callable | None = None
+    ) -> dict[str, int]:
         """Upsert ``items`` and insert ``rejects`` in one transaction; return the batch's counts
         (new, updated, unchanged, rejected; ``self.counts`` also totals versions, reopened and
-        grouped postings)."""
+        grouped postings). ``also(conn)`` runs last in the same transaction (the distributed
+        writer records there which stream entries the batch applied)."""
         rows, storable, rejects = [], [], list(rejects)
         for item in items:
             try:
@@ -351,14 +360,18 @@ class Store:
                 (counts["new"], counts["updated"], counts["unchanged"], counts["rejected"],
                  len(rows), counts["reopened"], counts["versions"], self.crawl_id),
             )  # fmt: skip
+            if also is not None:
+                also(self.conn)
         for key, value in counts.items():
             self.counts[key] += value
         return {key: counts[key] for key in ("new", "updated", "unchanged", "rejected")}
 
-    def mark_listed(self, listed: list[tuple[str, str, bool]]) -> int:
+    def mark_listed(
+        self, listed: list[tuple[str, str, bool]], *, also: Callable | None = None
+    ) -> int:
         """Stored postings a sitemap still lists, as (source, url, page skipped): refresh them
         (``crawler.lifecycle.touch_listed``); a skipped page counts as an unchanged posting.
-        Returns how many were found."""
+        Returns how many were found. ``also(conn)``: as for ``write_batch``."""
         if not listed:
             return 0
         skipped = {(s, u) for s, u, skip in listed if skip}
@@ -373,6 +386,8 @@ class Store:
                 " WHERE id = ?",
                 (len(skipped), len(skipped), reopened, self.crawl_id),
             )
+            if also is not None:
+                also(self.conn)
         self.counts["unchanged"] += len(skipped)
         self.counts["reopened"] += reopened
         return len(ids)

@@ -1,0 +1,69 @@
+"""Politeness across workers: with 2 workers no host gets requests faster than from one process.
+
+Host affinity (``crawler/distributed/queue.py``): a host's units run one at a time, and a
+released host rests for the unit's download delay before its next unit. Proven with the
+replay server's request log: 8 JobPosting sites on 2 hosts, the same ``DOWNLOAD_DELAY``.
+"""
+
+from __future__ import annotations
+
+from crawler.bench.sites import write_sites
+from tests import distkit
+from tests.distkit import dist_settings, finish, scrapy, start
+
+redis_server = distkit.redis_server  # the fixture
+
+DELAY = 0.4
+POLITE = {"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": 0}
+
+
+def gaps_by_host(requests: list[tuple[float, str]]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for moment, path in requests:
+        times.setdefault(path.split("/")[1], []).append(moment)
+    return {
+        host: [b - a for a, b in zip(sorted(t), sorted(t)[1:], strict=False)]
+        for host, t in times.items()
+    }
+
+
+def test_two_workers_send_no_host_requests_faster_than_one_process(
+    tmp_path, redis_server, make_replay, crawl
+):
+    root = tmp_path / "mirror"
+    config = write_sites(root, sites=8, pages=4, hosts=2)
+    server = make_replay(root)
+
+    done = crawl("jobposting", server=server, db=tmp_path / "one.db",
+                 args=["-a", f"config={config}"], settings=POLITE)  # fmt: skip
+    assert done.returncode == 0, done.output[-2000:]
+    single = gaps_by_host(server.requests)
+    server.requests.clear()
+
+    # One unit per worker process, so that both workers (not one worker's two slots) share
+    # the two hosts.
+    settings = dist_settings(tmp_path / "dist" / "jobs.db", server.url, redis_server.url,
+                             WORKER_UNITS=1, **POLITE)  # fmt: skip
+    queued = scrapy(["enqueue", "--only", "jobposting", "-a", f"config={config}"], settings)
+    assert queued.returncode == 0, queued.stderr
+    workers = [start(["worker", "--exit-when-idle"], settings, tmp_path / f"w{i}.log")
+               for i in range(2)]  # fmt: skip
+    writer = start(["writer", "--until-done"], settings, tmp_path / "writer.log")
+    crawled = []
+    for proc in workers:
+        code, log = finish(proc)
+        assert code == 0, log[-2000:]
+        crawled.append(int(log.rsplit(" units crawled", 1)[0].rsplit(" ", 1)[-1]))
+    code, log = finish(writer)
+    assert code == 0, log[-2000:]
+    distributed = gaps_by_host(server.requests)
+
+    assert set(distributed) == set(single) == {"host-0.example.test", "host-1.example.test"}
+    assert min(crawled) > 0 and sum(crawled) == 8  # both workers crawled
+    for host, gaps in distributed.items():
+        fastest = min(gaps)
+        # One process keeps DELAY between a host's requests; so do two workers, within the
+        # replay server's clock jitter, across units and across workers.
+        assert min(single[host]) >= DELAY * 0.9, (host, sorted(single[host])[:3])
+        assert fastest >= DELAY * 0.9, (host, sorted(gaps)[:5])
+        assert len(gaps) >= 8 * 4 // 2  # every page of the host's sites was fetched
