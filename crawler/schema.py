@@ -305,6 +305,12 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS facet_counts_open ON facet_counts (facet, open)")
 
 
+DISTRIBUTED_CRAWL_COLUMNS = {
+    "run_id": ("TEXT", "The distributed run (`scrapy enqueue` prints it)."),
+    "spider": ("TEXT", "A spider crawled in that run."),
+    "crawl_id": ("INTEGER", "crawls.id of that spider's crawl in the run."),
+}
+
 DISTRIBUTED_UNIT_COLUMNS = {
     "run_id": ("TEXT", "The distributed run (`scrapy enqueue` prints it)."),
     "unit_id": ("TEXT", "The work unit: `<spider>/<listing>`, e.g. `lever/palantir`."),
@@ -352,6 +358,7 @@ TABLE_DOCS: dict[str, dict[str, tuple[str, str]]] = {
     "job_versions": JOB_VERSION_COLUMNS,
     "duplicate_groups": DUPLICATE_GROUP_COLUMNS,
     **rollups.ROLLUP_DOCS,
+    "distributed_crawls": DISTRIBUTED_CRAWL_COLUMNS,
     "distributed_units": DISTRIBUTED_UNIT_COLUMNS,
 }
 
@@ -730,6 +737,10 @@ TABLE_DESCRIPTIONS = {
     " pay amount.",
     "facet_counts": "Rollup kept by triggers: postings and open postings per tag and company.",
     "facet_monthly": "Rollup kept by triggers: postings per tag and company per posted month.",
+    "distributed_crawls": "Distributed mode (docs/distributed.md): the crawls row of each"
+    " spider in each run.",
+    "distributed_units": "Distributed mode: each work unit the writer applied, with its stage"
+    " and stats.",
 }
 
 
