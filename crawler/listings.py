@@ -82,6 +82,17 @@ def redirected_away(request: Request) -> str | None:
     return None
 
 
+def note_rejected_posting(stats, spider_name: str, reject: Reject) -> None:
+    """A posting the validate step turned down: its listing did not read fully.
+
+    Counted by the step that stores (or forwards) rejects, the local store and the
+    distributed pipeline alike.
+    """
+    raw = reject.raw
+    if isinstance(raw, dict) and "source_id" in raw and "scraped_at" in raw:
+        note_listing(stats, raw.get("source") or spider_name, raw.get("company_slug"), "rejects")
+
+
 class ListingTrackerMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler

@@ -52,8 +52,8 @@ from crawler.dedupe import DedupeRules, DuplicateGroups, match_key
 from crawler.health import HealthRules
 from crawler.incremental import posting_listed
 from crawler.items import JobPosting, Reject, item_fields
-from crawler.lifecycle import LifecycleRules, note_listing
-from crawler.listings import posting_gone
+from crawler.lifecycle import LifecycleRules
+from crawler.listings import note_rejected_posting, posting_gone
 from crawler.schema import BUSY_TIMEOUT_MS, open_db
 
 logger = logging.getLogger(__name__)
@@ -611,15 +611,7 @@ class StorePipeline:
             self.items.append(item)
         elif isinstance(item, Reject):
             self.rejects.append(item)
-            raw = item.raw
-            if isinstance(raw, dict) and "source_id" in raw and "scraped_at" in raw:
-                # A posting the validate step turned down: its listing did not read fully.
-                note_listing(
-                    self.crawler.stats,
-                    raw.get("source") or self.crawler.spider.name,
-                    raw.get("company_slug"),
-                    "rejects",
-                )
+            note_rejected_posting(self.crawler.stats, self.crawler.spider.name, item)
         else:
             return item
         if len(self.items) + len(self.rejects) >= self.batch_size:

@@ -25,8 +25,7 @@ from crawler.distributed import stream
 from crawler.distributed.redisconn import RedisGone, connect, patient
 from crawler.incremental import posting_listed
 from crawler.items import JobPosting, Reject
-from crawler.lifecycle import note_listing
-from crawler.listings import posting_gone
+from crawler.listings import note_rejected_posting, posting_gone
 from pipelines.store import RejectedItem
 
 logger = logging.getLogger(__name__)
@@ -77,15 +76,7 @@ class ReportPipeline:
             return item
         if isinstance(item, Reject):
             self._add("reject", item)
-            raw = item.raw
-            if isinstance(raw, dict) and "source_id" in raw and "scraped_at" in raw:
-                # As the store step does: a posting validation turned down is its listing's.
-                note_listing(
-                    self.crawler.stats,
-                    raw.get("source") or self.crawler.spider.name,
-                    raw.get("company_slug"),
-                    "rejects",
-                )
+            note_rejected_posting(self.crawler.stats, self.crawler.spider.name, item)
             raise RejectedItem(f"rejected {item.source} record at {item.url}: {item.reason}")
         return item
 
