@@ -15,12 +15,12 @@
 
 After each batch, in the same transaction (each step is its own module):
 
-* **history** (``crawler/history.py``): a changed posting's previous values go
+* **history** (``crawler/store/history.py``): a changed posting's previous values go
   to ``job_versions``;
-* **lifecycle** (``crawler/lifecycle.py``): postings seen again are reopened if
+* **lifecycle** (``crawler/store/lifecycle.py``): postings seen again are reopened if
   they were closed; stored postings a sitemap still lists (the
-  ``posting_listed`` signal of ``crawler/incremental.py``) are refreshed;
-* **cross-board duplicates** (``crawler/dedupe.py``): new postings, and postings
+  ``posting_listed`` signal of ``crawler/runtime/incremental.py``) are refreshed;
+* **cross-board duplicates** (``crawler/store/dedupe.py``): new postings, and postings
   whose match key changed, are grouped with their duplicates on other boards.
 
 When the crawl closes, the lifecycle decides what it closes (absent from
@@ -47,14 +47,14 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import defer, task, threads
 
-from crawler import history, lifecycle
-from crawler.dedupe import DedupeRules, DuplicateGroups, match_key
-from crawler.health import HealthRules
-from crawler.incremental import posting_listed
-from crawler.items import JobPosting, Reject, item_fields
-from crawler.lifecycle import LifecycleRules
-from crawler.listings import note_rejected_posting, posting_gone
-from crawler.schema import BUSY_TIMEOUT_MS, open_db
+from crawler.runtime.incremental import posting_listed
+from crawler.runtime.listings import note_rejected_posting, posting_gone
+from crawler.sources.items import JobPosting, Reject, item_fields
+from crawler.store import history, lifecycle
+from crawler.store.dedupe import DedupeRules, DuplicateGroups, match_key
+from crawler.store.health import HealthRules
+from crawler.store.lifecycle import LifecycleRules
+from crawler.store.schema import BUSY_TIMEOUT_MS, open_db
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def start_after_last_finish(conn: sqlite3.Connection, spider: str, wait_max: flo
     """A ``started_at`` in a later second than the last finished crawl of ``spider``.
 
     Timestamps have whole seconds, and the lifecycle tells another crawl's sightings from
-    this one's by ``last_seen_at < started_at`` (``crawler/lifecycle.py``). A crawl that
+    this one's by ``last_seen_at < started_at`` (``crawler/store/lifecycle.py``). A crawl that
     starts in the very second the previous one finished (back-to-back crawls of a board)
     would take the previous crawl's sightings for its own and miss nothing; so it waits for
     the next second (under 1 s; ``wait_max`` bounds it should the clock have gone back).
@@ -162,7 +162,7 @@ def job_row(item: JobPosting) -> dict:
 # Columns an update always writes besides the changed content fields.
 _UPDATE_ALWAYS = ("scraped_at", "lastmod", "content_hash", "match_key", "last_seen_at",
                   "last_crawl_id")  # fmt: skip
-# What the duplicate matcher reads of a row (crawler/dedupe.py); all TEXT columns.
+# What the duplicate matcher reads of a row (crawler/store/dedupe.py); all TEXT columns.
 _DEDUPE_TEXT = ("source", "title", "company", "location_raw", "remote", "countries", "regions",
                 "description_text", "first_seen_at", "match_key")  # fmt: skip
 
@@ -370,7 +370,7 @@ class Store:
         self, listed: list[tuple[str, str, bool]], *, also: Callable | None = None
     ) -> int:
         """Stored postings a sitemap still lists, as (source, url, page skipped): refresh them
-        (``crawler.lifecycle.touch_listed``); a skipped page counts as an unchanged posting.
+        (``crawler.store.lifecycle.touch_listed``); a skipped page counts as an unchanged posting.
         Returns how many were found. ``also(conn)``: as for ``write_batch``."""
         if not listed:
             return 0

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.bench.corpus import derived_records
-from crawler.schema import open_db
+from crawler.store.schema import open_db
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import FAST, run_scrapy
 
 LEVER = "api.lever.co/v0/postings"

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from crawler.lifecycle import (
+from crawler.store.lifecycle import (
     LifecycleRules,
     ListingFacts,
     closing_problems,

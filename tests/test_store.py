@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from crawler.items import JobPosting, Reject, item_fields
-from crawler.schema import MIGRATIONS, open_db
+from crawler.sources.items import JobPosting, Reject, item_fields
+from crawler.store.schema import MIGRATIONS, open_db
 from pipelines.store import Store
 
 

@@ -18,7 +18,7 @@ and health are the same code as ``scrapy crawl``'s.
   ``failed`` when its leases ran out): the units' stats are merged
   (``crawler/distributed/stats.py``), a failed unit is a failed listing and makes the crawl
   ``units_failed`` (not healthy: it closes nothing), and ``Store.finish`` then
-  ``crawler.health.record_health`` run as at the end of a one-process crawl.
+  ``crawler.store.health.record_health`` run as at the end of a one-process crawl.
 * **A run Redis no longer knows** (Redis restarted without its data) cannot be completed:
   its crawls are finished as ``run_lost``, which closes nothing, and the writer says so.
 """
@@ -35,15 +35,15 @@ import redis
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.commands.crawlall import BoardRun, read_crawl_row, summary_lines
-from crawler.dedupe import DedupeRules
 from crawler.distributed import stream
 from crawler.distributed.queue import WorkQueue
 from crawler.distributed.redisconn import TRANSIENT, patient
 from crawler.distributed.stats import merge_stats
 from crawler.distributed.units import Unit
-from crawler.health import HealthRules, record_health
-from crawler.lifecycle import LISTINGS_STAT, LifecycleRules
-from crawler.schema import open_db
+from crawler.store.dedupe import DedupeRules
+from crawler.store.health import HealthRules, record_health
+from crawler.store.lifecycle import LISTINGS_STAT, LifecycleRules
+from crawler.store.schema import open_db
 from pipelines.store import Store, now_iso
 
 logger = logging.getLogger(__name__)
