@@ -38,7 +38,7 @@ STORE_BATCH_SIZE = 500
 STORE_BATCH_SECONDS = 2.0
 # A batch write that fails (another connection holds the lock past STORE_BUSY_TIMEOUT_MS, a
 # full disk) is retried this many times, STORE_RETRY_DELAY s apart (doubling); then the crawl
-# is failed (health problem `store_errors`) and closes nothing (pipelines/store.py).
+# is failed (health problem `store_errors`) and closes nothing (crawler/runtime/storethread.py).
 STORE_WRITE_RETRIES = 3
 STORE_RETRY_DELAY = 1.0
 STORE_BUSY_TIMEOUT_MS = 30_000

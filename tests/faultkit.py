@@ -25,7 +25,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from crawler.sources.items import JobPosting, Reject
-from pipelines.store import Store
+from crawler.store.store import Store
 from tests.conftest import MIRROR
 
 COMPANY = "acme"

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.store.rows import CONTENT_FIELDS
 from crawler.tools.bench.corpus import derived_records, write_sitemap_board
-from pipelines.store import CONTENT_FIELDS
 from tests.conftest import FAST, MIRROR, ROOT
 
 POSTINGS = 300

@@ -134,7 +134,7 @@ def test_crawlall_exits_1_when_a_board_could_not_store_its_postings(replay, tmp_
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "store_errors" in out
+    assert "store_errors" in out, out
     conn = sqlite3.connect(db)
     row = conn.execute("SELECT healthy, health_problems FROM crawls").fetchone()
     conn.close()

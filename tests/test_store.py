@@ -6,7 +6,7 @@ import sqlite3
 
 from crawler.sources.items import JobPosting, Reject, item_fields
 from crawler.store.schema import MIGRATIONS, open_db
-from pipelines.store import Store
+from crawler.store.store import Store
 
 
 def posting(n: int, **changes) -> JobPosting:

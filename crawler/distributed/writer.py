@@ -1,7 +1,7 @@
 """The one writer: applies what workers report to SQLite with the one-process crawl's own store.
 
 For every run (``scrapy enqueue``) and spider, the writer keeps one ``crawls`` row and one
-``pipelines.store.Store`` on it, so upserts, history, reopening, duplicate groups, closing
+``crawler.store.store.Store`` on it, so upserts, history, reopening, duplicate groups, closing
 and health are the same code as ``scrapy crawl``'s.
 
 * **A unit is applied whole, once.** The writer holds a unit's entries (per lease attempt)
@@ -43,8 +43,9 @@ from crawler.distributed.units import Unit
 from crawler.store.dedupe import DedupeRules
 from crawler.store.health import HealthRules, record_health
 from crawler.store.lifecycle import LISTINGS_STAT, LifecycleRules
+from crawler.store.rows import now_iso
 from crawler.store.schema import open_db
-from pipelines.store import Store, now_iso
+from crawler.store.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -768,7 +768,7 @@ def open_db(path: str | Path, *, fts: bool = True) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     # check_same_thread=False: the store pipeline runs its calls in worker threads, one at a
-    # time (pipelines/store.py), so that a busy wait never blocks the reactor.
+    # time (crawler/runtime/storethread.py), so that a busy wait never blocks the reactor.
     conn = sqlite3.connect(
         str(path),
         timeout=BUSY_TIMEOUT_MS / 1000,

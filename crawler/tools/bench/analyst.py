@@ -31,7 +31,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipelines.store import Store
+from crawler.store.store import Store
 
 START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 BATCH = 500

@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.sources.items import JobPosting
+from crawler.store.rows import FIELDS, job_row
+from crawler.store.store import Store
 from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
 from pipelines.clean import clean_item
 from pipelines.normalize import normalize_item
-from pipelines.store import FIELDS, Store, job_row
 from pipelines.validate import problems
 
 MAPPERS = {
