@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 
 def _f(doc: str, default: Any = None, *, factory: Any = None, sqltype: str = "TEXT"):
     meta = {"doc": doc, "sqltype": sqltype}
@@ -136,3 +138,47 @@ class Reject:
 def item_fields() -> list[tuple[str, str, str]]:
     """(name, sqltype, doc) for each ``JobPosting`` field, in declaration order."""
     return [(f.name, f.metadata["sqltype"], f.metadata["doc"]) for f in fields(JobPosting)]
+
+
+# --- reading and checking items (the validate pipeline applies these) -----------------------
+
+_FIELD_NAMES = frozenset(f.name for f in fields(JobPosting))
+
+REQUIRED = ("source", "source_id", "url")
+REPORTED = ("title", "company", "posted_raw", "description_html", "location_raw", "salary_raw")
+
+
+def problems(item: JobPosting) -> list[str]:
+    """Reasons the item cannot be stored; empty when it can."""
+    reasons = []
+    for name in REQUIRED:
+        value = getattr(item, name)
+        if not isinstance(value, str) or not value.strip():
+            reasons.append(f"missing {name}")
+    for name in ("title", "company", "location_raw", "description_html"):
+        value = getattr(item, name)
+        if value is not None and not isinstance(value, str):
+            reasons.append(f"{name} is {type(value).__name__}, not text")
+    for name in ("tags",):
+        if not isinstance(getattr(item, name), list):
+            reasons.append(f"{name} is not a list")
+    return reasons
+
+
+def as_posting(item, spider_name: str | None = None) -> JobPosting | Reject:
+    """Read any Scrapy item into a ``JobPosting`` (see module doc); ours pass unchanged."""
+    if isinstance(item, JobPosting | Reject):
+        return item
+    if not ItemAdapter.is_item(item):
+        return Reject(spider_name, None, f"not an item: {type(item).__name__}", repr(item)[:2000])
+    data = ItemAdapter(item).asdict()
+    known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+    others = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
+    if others:
+        extras = known.get("extras")
+        if extras is None or isinstance(extras, dict):
+            known["extras"] = {**(extras or {}), **others}
+        else:  # keep what the spider gave beside the other keys
+            known["extras"] = {"extras": extras, **others}
+    known.setdefault("source", spider_name)
+    return JobPosting(**known)

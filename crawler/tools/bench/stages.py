@@ -18,12 +18,12 @@ import importlib
 import time
 from datetime import UTC, datetime
 
+from crawler.sources.items import problems
 from crawler.store.rows import job_row
 from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
 from crawler.tools.bench.upsert import MAPPERS
 from pipelines.clean import clean_item
 from pipelines.normalize import normalize_item
-from pipelines.validate import problems
 
 STAGES = ("map", "validate", "clean", "normalize", "row")
 
