@@ -131,7 +131,7 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control endpoint executes Python sent to it inside the crawler: off.
 REMOTE_CONTROL_ENABLED = False
 
-# --- posting lifecycle, duplicates, incremental crawls (README "Lifecycle") ------------------
+# --- posting lifecycle, duplicates, incremental crawls (docs/lifecycle.md) -------------------
 # Closed after missing from this many consecutive healthy complete listings of its board.
 LIFECYCLE_MISSES_TO_CLOSE = 2
 # A listing that saw under this fraction of its last healthy listing's postings closes nothing.

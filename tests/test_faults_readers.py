@@ -19,7 +19,7 @@ A client with *no* busy timeout at all (the ``sqlite3`` shell before ``.timeout 
 can be refused for a moment in WAL mode: when readers contend for a read mark, and while
 a crawl opens or closes the file (WAL switch, schema refresh, closing checkpoint). SQLite
 then answers "locked" at once instead of waiting a few milliseconds; that is SQLite's
-documented behaviour, not something a writer can prevent, and the README says so.
+documented behaviour, not something a writer can prevent, and docs/guarantees.md says so.
 """
 
 from __future__ import annotations
