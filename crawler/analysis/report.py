@@ -178,16 +178,17 @@ def _chart(key: str, data: dict):  # noqa: C901 - one branch per chart kind
         artist.set_gid(f"mark{len(tips)}")
         tips.append(tip)
 
-    if key == "weekly_by_board":
-        xs, names, series = _pivot(rows, "week", "source", "posted")
-        for name in names:
-            (line,) = ax.plot(xs, series[name], marker="o", markersize=3, label=name)
-            mark(
-                line,
-                f"{name}: "
-                + ", ".join(f"{x} {v:,}" for x, v in zip(xs, series[name], strict=True)),
-            )
+    def lines(x: str, name: str, value: str) -> None:
+        """One line per ``name``, ``value`` over ``x``; each line's numbers on hover."""
+        xs, names, series = _pivot(rows, x, name, value)
+        for label in names:
+            (line,) = ax.plot(xs, series[label], marker="o", markersize=3, label=label)
+            values = ", ".join(f"{x} {v:,}" for x, v in zip(xs, series[label], strict=True))
+            mark(line, f"{label}: {values}")
         ax.legend(fontsize=7)
+
+    if key == "weekly_by_board":
+        lines("week", "source", "posted")
         ax.set_ylabel("postings")
     elif key == "new_and_closed":
         xs = [r["week"] for r in rows]
@@ -233,15 +234,7 @@ def _chart(key: str, data: dict):  # noqa: C901 - one branch per chart kind
         ax.invert_yaxis()
         ax.set_xlabel("open postings")
     elif key == "tag_trends":
-        xs, names, series = _pivot(rows, "month", "tag", "postings")
-        for name in names:
-            (line,) = ax.plot(xs, series[name], marker="o", markersize=3, label=name)
-            mark(
-                line,
-                f"{name}: "
-                + ", ".join(f"{x} {v:,}" for x, v in zip(xs, series[name], strict=True)),
-            )
-        ax.legend(fontsize=7)
+        lines("month", "tag", "postings")
     elif key == "board_health":
         days = sorted({r["day"] for r in rows})
         bottom = [0] * len(days)
