@@ -98,7 +98,7 @@ def recorded(board: str) -> Callable[[], Iterator[JobPosting]]:
 
 
 def remotewlb() -> Iterator[JobPosting]:
-    from crawler.structured import extract_jobpostings
+    from crawler.sources.jsonld import extract_jobpostings
     from spiders.remotewlb import parse_posting
 
     for path in _files(FIXTURES / "mirror" / "remotewlb.com" / "job"):
