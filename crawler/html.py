@@ -42,7 +42,7 @@ import scrapy
 from parsel import Selector
 
 from crawler.items import JobPosting, Reject
-from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
+from crawler.mapping import MAPPING_ERRORS, utc_now_iso
 
 _ITEM_FIELDS = {f.name for f in dataclass_fields(JobPosting)} - {"source", "scraped_at"}
 

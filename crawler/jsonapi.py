@@ -54,20 +54,14 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 
 from crawler.items import JobPosting, Reject
+from crawler.mapping import MAPPING_ERRORS, utc_now_iso
 
 logger = logging.getLogger(__name__)
-
-# Errors a mapper raises for a record it cannot map; anything else is a bug and
-# is allowed to surface in the log with a traceback.
-# RecursionError: a record nested deeper than the mapper can walk is one bad record, never a
-# callback error that loses its neighbours.
-MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 def load_json_body(body: bytes, stats=None) -> Any:
@@ -153,22 +147,6 @@ def _load_shallow(text: str) -> Any:
 
 
 RAW_PREVIEW = 2000  # characters of a too-deep record kept in its reject
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def record_id(record: dict, key: str = "id") -> str:
-    """``record[key]`` as an id: a non-empty string or an integer, else ``ValueError``.
-
-    A board's id is the posting's identity: ``None``, ``false``, a float or an object
-    in its place is a broken record (a ``Reject``), never a row keyed ``acme/None``.
-    """
-    value = record[key]
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise ValueError(f"{key} {value!r} is not an id")
-    return str(value).strip()
 
 
 def snippet(response, size: int = 200) -> str:

@@ -67,7 +67,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.bounds import hit
 from crawler.items import JobPosting, Reject
-from crawler.jsonapi import MAPPING_ERRORS, utc_now_iso
+from crawler.mapping import MAPPING_ERRORS, utc_now_iso
 from crawler.network import Unreachable
 from crawler.normalize.dates import is_future, to_utc_iso
 from crawler.sources.jsonld import extract_jobpostings, map_jobposting

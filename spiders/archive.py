@@ -37,7 +37,7 @@ from markdown_it import MarkdownIt
 
 from crawler.boards import SpiderConfigError
 from crawler.items import JobPosting, Reject
-from crawler.jsonapi import utc_now_iso
+from crawler.mapping import utc_now_iso
 
 # Raw HTML in a body is passed through; the clean pipeline sanitises it like any board's HTML.
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})

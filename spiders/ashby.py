@@ -16,49 +16,19 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
+from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.jsonapi import record_id
+from crawler.mapping import company_id, company_name, structured_pay, texts
 from crawler.normalize.location import names_in
 from crawler.platform import PlatformSpider
-
-
-def _location_texts(record: dict) -> list[str]:
-    # secondaryLocations holds {"location": ..., "address": ...} objects on most
-    # boards and bare strings on some: both are read.
-    texts = [record.get("location")]
-    for extra in record.get("secondaryLocations") or []:
-        texts.append(extra.get("location") if isinstance(extra, dict) else extra)
-    seen: dict[str, str] = {}
-    for text in texts:
-        if isinstance(text, str) and text.strip():
-            seen.setdefault(text.strip().casefold(), text.strip())
-    return list(seen.values())
 
 
 def salary_fields(compensation: Any) -> dict[str, Any]:
     """The ``Salary`` summary component as item fields (empty when pay is hidden)."""
     for part in (compensation or {}).get("summaryComponents") or []:
-        if part.get("compensationType") != "Salary":
-            continue
         lo, hi = part.get("minValue"), part.get("maxValue")
-        if lo is None and hi is None:
-            continue
-        for value in (lo, hi):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
-                raise TypeError(f"compensation value is not a number: {value!r}")
-        currency, interval = part.get("currencyCode") or None, part.get("interval") or None
-        span = "-".join(str(v) for v in (lo, hi) if v is not None)
-        return {
-            "salary_min": lo,
-            "salary_max": hi,
-            "salary_currency": currency,
-            "salary_period": interval,
-            "salary_raw": " ".join(p for p in (span, currency, interval) if p),
-            "salary_source": "structured",
-        }
+        if part.get("compensationType") == "Salary" and (lo is not None or hi is not None):
+            return structured_pay(lo, hi, part.get("currencyCode"), part.get("interval"))
     return {}
 
 
@@ -90,8 +60,16 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
     """Map one Ashby job to a ``JobPosting`` (pure); None for an unlisted job."""
     if record.get("isListed") is False:
         return None
-    name = board["company_slug"]
     compensation = record.get("compensation") or {}
+    # secondaryLocations holds {"location": ..., "address": ...} objects on most boards and
+    # bare strings on some: both are read.
+    places = texts(
+        record.get("location"),
+        *(
+            e.get("location") if isinstance(e, dict) else e
+            for e in record.get("secondaryLocations") or []
+        ),
+    )
     extras = {
         "team": record.get("team"),
         "is_remote": record.get("isRemote"),
@@ -99,17 +77,17 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
         "compensation_summary": compensation.get("compensationTierSummary"),
     }
     return JobPosting(
-        source_id=f"{name}/{record_id(record)}",
+        source_id=company_id(board, record),
         url=record.get("jobUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("title"),
-        company=board.get("company_name") or derive_company_name(name),
-        company_slug=name,
+        company=company_name(board),
+        company_slug=board["company_slug"],
         department=record.get("department") or record.get("team"),
         description_html=record.get("descriptionHtml"),
         employment_type_raw=record.get("employmentType"),
-        location_raw=" | ".join(_location_texts(record)) or None,
-        countries=address_countries(record, _location_texts(record)),
+        location_raw=" | ".join(places) or None,
+        countries=address_countries(record, places),
         remote_raw=remote_value(record),
         posted_raw=record.get("publishedAt"),
         **salary_fields(compensation),

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
+from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place
+from crawler.mapping import company_id, company_name, place, record_id
 from crawler.platform import PlatformSpider
 
 WORKPLACE = {"0": "onsite", "1": "remote", "2": "hybrid"}
@@ -23,16 +22,14 @@ WORKPLACE = {"0": "onsite", "1": "remote", "2": "hybrid"}
 
 def parse_record(record: dict, board: dict) -> JobPosting:
     """Map one BambooHR careers-list opening to a ``JobPosting`` (pure)."""
-    sub = board["company_slug"]
-    job_id = record_id(record)
     ats, office = record.get("atsLocation") or {}, record.get("location") or {}
     where = place(ats.get("city"), ats.get("state") or ats.get("province"), ats.get("country"))
     return JobPosting(
-        source_id=f"{sub}/{job_id}",
-        url=f"https://{sub}.bamboohr.com/careers/{job_id}",
+        source_id=company_id(board, record),
+        url=f"https://{board['company_slug']}.bamboohr.com/careers/{record_id(record)}",
         title=record.get("jobOpeningName"),
-        company=board.get("company_name") or derive_company_name(sub),
-        company_slug=sub,
+        company=company_name(board),
+        company_slug=board["company_slug"],
         department=record.get("departmentLabel") or None,
         employment_type_raw=record.get("employmentStatusLabel") or None,
         location_raw=where or place(office.get("city"), office.get("state")),

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
+from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place, sections, structured_salary, texts
+from crawler.mapping import company_id, company_name, place, sections, structured_pay, texts
 from crawler.platform import PlatformSpider
 
 _FLAGS = (("remote", "remote"), ("hybrid", "hybrid"), ("on_site", "onsite"))
@@ -24,7 +23,6 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
     """Map one Recruitee offer to a ``JobPosting`` (pure); None for an unpublished offer."""
     if record.get("status") not in (None, "published"):
         return None
-    sub = board["company_slug"]
     places = [place(loc.get("city"), loc.get("state"), loc.get("country"))
               for loc in record.get("locations") or []]  # fmt: skip
     salary = record.get("salary") or {}
@@ -33,12 +31,12 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
     flags = [word for key, word in _FLAGS if record.get(key) is True]
     flags = flags if len(flags) == 1 else []
     return JobPosting(
-        source_id=f"{sub}/{record_id(record)}",
+        source_id=company_id(board, record),
         url=record.get("careers_url"),
         apply_url=record.get("careers_apply_url"),
         title=record.get("title"),
-        company=board.get("company_name") or record.get("company_name") or derive_company_name(sub),
-        company_slug=sub,
+        company=company_name(board, record.get("company_name")),
+        company_slug=board["company_slug"],
         department=record.get("department") or None,
         description_html=sections(
             (None, record.get("description")), ("Requirements", record.get("requirements"))
@@ -52,7 +50,7 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
         tags=list(record.get("tags") or []),
         posted_raw=record.get("published_at") or record.get("created_at"),
         valid_through_raw=record.get("close_at") or None,
-        **structured_salary(
+        **structured_pay(
             salary.get("min"), salary.get("max"), salary.get("currency"), salary.get("period")
         ),  # fmt: skip
         extras={

@@ -15,8 +15,7 @@ import scrapy
 
 from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place
+from crawler.mapping import company_id, place, record_id
 from crawler.platform import PlatformSpider
 
 PAGE = 100
@@ -28,7 +27,7 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     loc, company = record.get("location") or {}, record.get("company") or {}
     country = loc.get("country") if isinstance(loc.get("country"), str) else ""
     return JobPosting(
-        source_id=f"{ident}/{posting}",
+        source_id=company_id(board, record),
         url=f"https://jobs.smartrecruiters.com/{quote(ident)}/{posting}",
         title=record.get("name"),
         company=board.get("company_name") or company.get("name") or ident,

@@ -10,30 +10,26 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
+from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place, texts
+from crawler.mapping import company_id, company_name, place, texts
 from crawler.platform import PlatformSpider
 
 
 def parse_record(record: dict, board: dict) -> JobPosting:
     """Map one Workable widget job (``details=true``) to a ``JobPosting`` (pure)."""
-    account = board["company_slug"]
     # Hidden locations are the employer's bookkeeping, not where the job is advertised.
     shown = [loc for loc in record.get("locations") or [] if not loc.get("hidden")]
     places = [place(loc.get("city"), loc.get("region"), loc.get("country")) for loc in shown]
     places = places or [place(record.get("city"), record.get("state"), record.get("country"))]
     extras = {k: record.get(k) for k in ("code", "function", "industry", "experience", "education")}
     return JobPosting(
-        source_id=f"{account}/{record_id(record, 'shortcode')}",
+        source_id=company_id(board, record, "shortcode"),
         url=record.get("url") or record.get("shortlink"),
         apply_url=record.get("application_url"),
         title=record.get("title"),
-        company=board.get("company_name")
-        or board.get("published_name")
-        or derive_company_name(account),
-        company_slug=account,
+        company=company_name(board, board.get("published_name")),
+        company_slug=board["company_slug"],
         department=record.get("department") or None,
         description_html=record.get("description"),
         employment_type_raw=record.get("employment_type") or None,

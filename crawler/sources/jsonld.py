@@ -28,6 +28,12 @@ import pycountry
 import scrapy
 
 from crawler.items import JobPosting
+from crawler.mapping import as_list as _as_list
+from crawler.mapping import first as _first
+from crawler.mapping import joined as _joined
+from crawler.mapping import name as _name
+from crawler.mapping import structured_pay
+from crawler.mapping import text as _text
 
 JSONLD_XPATH = (
     "//script[contains(translate(@type, 'APPLICATIONLDJSON', 'applicationldjson'),"
@@ -141,41 +147,6 @@ def extract_jobpostings(page_html: str) -> tuple[list[dict], list[str]]:
 # --- mapping one JobPosting -------------------------------------------------------------------
 
 
-def _first(value: Any) -> Any:
-    if isinstance(value, list):
-        return next((v for v in value if v not in (None, "", [], {})), None)
-    return value
-
-
-def _text(value: Any) -> str | None:
-    """A scalar as text (``None`` for empty values, objects and lists of objects)."""
-    value = _first(value)
-    if value is None or isinstance(value, dict | list | bool):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _name(value: Any) -> str | None:
-    """``"X"`` or ``{"name": "X"}`` (first of a list) -> ``"X"``."""
-    value = _first(value)
-    if isinstance(value, dict):
-        return _text(value.get("name"))
-    return _text(value)
-
-
-def _joined(value: Any, sep: str = ", ") -> str | None:
-    values = value if isinstance(value, list) else [value]
-    texts = [t for t in (_text(v) for v in values) if t]
-    return sep.join(dict.fromkeys(texts)) or None
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _country_code(value: Any) -> str | None:
     """An ISO 3166-1 alpha-2 code when the value *is* one (``"US"``, ``{"name": "DE"}``)."""
     text = _name(value)
@@ -227,17 +198,14 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _fmt(value: float) -> str:
-    return str(int(value)) if value == int(value) else str(value)
-
-
 def salary(base: Any) -> dict[str, Any]:
     """Structured salary fields from ``baseSalary`` (``MonetaryAmount`` + ``QuantitativeValue``).
 
     ``value`` may be a QuantitativeValue (``minValue``/``maxValue``/``value``/``unitText``), a
     bare number or numeric string. ``unitText`` (``HOUR``, ``YEAR``...) is handed over as
-    ``salary_period`` untouched; the currency only when stated. A ``baseSalary`` without
-    numbers is kept as ``salary_raw`` text for the normaliser.
+    ``salary_period`` untouched; the currency only when stated (``structured_pay`` makes the
+    fields). A ``baseSalary`` without numbers is kept as ``salary_raw`` text for the
+    normaliser.
     """
     base = _first(base)
     if base is None:
@@ -254,23 +222,9 @@ def salary(base: Any) -> dict[str, Any]:
             lo = hi = _number(value.get("value"))
     else:
         lo = hi = _number(value)
-    currency = _text(base.get("currency"))
-    unit = _text(unit)
     if lo is None and hi is None:
         return {"salary_raw": _text(value) if not isinstance(value, dict) else None}
-    if lo is not None and hi is not None and lo != hi:
-        amount = f"{_fmt(lo)}-{_fmt(hi)}"
-    else:
-        amount = _fmt(lo if lo is not None else hi)
-    raw = " ".join(p for p in (amount, currency, f"per {unit}" if unit else None) if p)
-    return {
-        "salary_min": lo,
-        "salary_max": hi,
-        "salary_currency": currency,
-        "salary_period": unit,
-        "salary_raw": raw,
-        "salary_source": "structured",
-    }
+    return structured_pay(lo, hi, base.get("currency"), unit)
 
 
 def identifier(posting: dict) -> str | None:
