@@ -42,8 +42,9 @@ What the base does for every board:
 * a non-200 response is handed to ``handle_error_response`` (default: logged,
   counted as ``jobcrawl/http_error/<status>``) and the crawl goes on;
 * a record whose mapping raises becomes a ``Reject`` (source, URL, reason and
-  the raw record) and the other records go on;
-* stamps ``source`` (the spider's ``name``) and ``scraped_at`` on each item.
+  the raw record) and the other records go on; a ``None`` is counted as skipped;
+* stamps ``source`` (the spider's ``name``) and ``scraped_at`` on each item
+  (``crawler.mapping.map_records``, the loop every base spider shares).
 
 Spiders never normalise, clean or store: pipelines do.
 """
@@ -59,7 +60,7 @@ from typing import Any
 import scrapy
 
 from crawler.items import JobPosting, Reject
-from crawler.mapping import MAPPING_ERRORS, utc_now_iso
+from crawler.mapping import MAPPING_ERRORS, map_records
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +209,6 @@ class JsonApiSpider(scrapy.Spider):
             )
             return
         board = response.meta.get("board", {})
-        scraped_at = utc_now_iso()
         try:
             records = list(self.records(data, response))
         except MAPPING_ERRORS as exc:
@@ -216,30 +216,28 @@ class JsonApiSpider(scrapy.Spider):
             self.logger.error("%s: unexpected JSON shape (%s)", response.url, exc)
             yield Reject(self.name, response.url, f"unexpected JSON shape: {exc}", data)
             return
+        mappable = []
         for record in records:
             if isinstance(record, scrapy.Request):
                 yield record
-                continue
-            if isinstance(record, TooDeep):
+            elif isinstance(record, TooDeep):
                 stats.inc_value("jobcrawl/mapping_errors")
                 reason = "record nested too deeply to read"
                 self.logger.warning("%s: %s", response.url, reason)
                 yield Reject(self.name, response.url, reason, record.raw)
-                continue
-            try:
-                item = self.map_record(record, board)
-            except MAPPING_ERRORS as exc:
-                reason = f"cannot map record: {type(exc).__name__}: {exc}"
-                stats.inc_value("jobcrawl/mapping_errors")
-                self.logger.warning("%s: %s", response.url, reason)
-                url = record.get(self.record_url_field) if isinstance(record, dict) else None
-                # A broken record's URL field may hold anything; the reject needs text.
-                url = url if isinstance(url, str) and url.strip() else response.url
-                yield Reject(self.name, url, reason, record)
-                continue
-            if item is None:
-                stats.inc_value("jobcrawl/records_skipped")
-                continue
-            item.source = self.name
-            item.scraped_at = scraped_at
-            yield self.patch_item(item, record, response)
+            else:
+                mappable.append((record, board, self.reject_url(record, response)))
+        yield from map_records(
+            self,
+            self.map_record,
+            mappable,
+            where=response.url,
+            source=self.name,
+            patch=lambda item, record: self.patch_item(item, record, response),
+        )
+
+    def reject_url(self, record: Any, response) -> str:
+        """Where a record's reject points: its ``record_url_field`` when that is text, else
+        the response (a broken record's URL field may hold anything)."""
+        url = record.get(self.record_url_field) if isinstance(record, dict) else None
+        return url if isinstance(url, str) and url.strip() else response.url

@@ -9,17 +9,22 @@ these it stays declarative:
   a list), ``name`` (``"X"`` or ``{"name": "X"}``), ``as_list``, ``joined``, ``texts``
   (distinct non-empty strings, first spelling kept), ``names``, ``place`` and ``sections``;
 * **pay**: ``structured_pay``, the one way a board's structured pay range becomes item fields,
-  with the one ``salary_raw`` spelling (``"80000-95000 USD year"``).
+  with the one ``salary_raw`` spelling (``"80000-95000 USD year"``);
+* **the loop**: ``map_records``, the map -> reject/skip -> stamp -> patch loop every base
+  spider runs over its records (JSON APIs and platforms, JSON-LD pages, HTML, the Markdown
+  archive). It is the only part here that touches a spider (its stats and logger).
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from crawler.boards import derive_company_name
+from crawler.items import JobPosting, Reject
 
 # Errors a mapper raises for a record it cannot map; anything else is a bug and is allowed
 # to surface in the log with a traceback. RecursionError: a record nested deeper than the
@@ -188,3 +193,58 @@ def structured_pay(lo: Any, hi: Any, currency: Any, period: Any) -> dict[str, An
         "salary_raw": " ".join(p for p in (span, currency, period) if p),
         "salary_source": "structured",
     }
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+REASON_MAX_CHARS = 2000
+
+
+def map_records(
+    spider,
+    mapper: Callable[[Any, Any], JobPosting | None],
+    records: Iterable[tuple[Any, Any, str]],
+    *,
+    where: str,
+    what: str = "cannot map record",
+    source: str | None = None,
+    errors: tuple[type[BaseException], ...] = MAPPING_ERRORS,
+    keep_raw: bool = True,
+    patch: Callable[[JobPosting, Any], JobPosting] | None = None,
+    **stamp: Any,
+) -> Iterator[JobPosting | Reject]:
+    """Map each record; one that cannot be mapped becomes a ``Reject`` and the others go on.
+
+    ``records`` are ``(record, context, url)`` triples: the mapper is called as
+    ``mapper(record, context)``; ``url`` is where a reject points (the posting itself when
+    the record names it). ``where`` (the response or file read) starts the log lines.
+
+    * the mapper raises one of ``errors`` (default ``MAPPING_ERRORS``): a ``Reject`` with
+      ``source`` (default the spider's name), ``url``, the reason
+      ``"<what>: <Error>: <message>"`` (at most ``REASON_MAX_CHARS``) and the record (``None``
+      when ``keep_raw`` is false); logged as a warning, counted in ``jobcrawl/mapping_errors``;
+    * the mapper returns ``None`` (a record skipped on purpose, e.g. an unlisted job):
+      counted in ``jobcrawl/records_skipped``;
+    * an item: stamped with ``source`` (when given; else an item's own ``source`` is kept and
+      an item without one gets the spider's name), ``scraped_at`` and the ``stamp`` fields
+      (``lastmod=...``), then handed through ``patch(item, record)`` when given.
+    """
+    stats = spider.crawler.stats
+    scraped_at = utc_now_iso()
+    for record, context, url in records:
+        try:
+            item = mapper(record, context)
+        except errors as exc:
+            reason = f"{what}: {type(exc).__name__}: {exc}"[:REASON_MAX_CHARS]
+            stats.inc_value("jobcrawl/mapping_errors")
+            spider.logger.warning("%s: %s", where, reason)
+            yield Reject(source or spider.name, url, reason, record if keep_raw else None)
+            continue
+        if item is None:
+            stats.inc_value("jobcrawl/records_skipped")
+            continue
+        item.source = source or item.source or spider.name
+        item.scraped_at = scraped_at
+        for key, value in stamp.items():
+            setattr(item, key, value)
+        yield patch(item, record) if patch else item

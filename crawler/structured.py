@@ -67,7 +67,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.bounds import hit
 from crawler.items import JobPosting, Reject
-from crawler.mapping import MAPPING_ERRORS, utc_now_iso
+from crawler.mapping import map_records
 from crawler.network import Unreachable
 from crawler.normalize.dates import is_future, to_utc_iso
 from crawler.sources.jsonld import extract_jobpostings, map_jobposting
@@ -305,22 +305,17 @@ class StructuredDataSpider(SitemapSpider):
                 self.logger.warning("%s: %s", response.url, reason)
                 yield Reject(source, response.url, reason, response.text[:5000])
             return
-        scraped_at = utc_now_iso()
-        lastmod = response.meta.get("lastmod")
-        for index, posting in enumerate(postings):
-            page = {"url": response.url, "count": len(postings), "index": index}
-            try:
-                item = self.map_posting(posting, page)
-            except MAPPING_ERRORS as exc:
-                reason = f"cannot map JobPosting: {type(exc).__name__}: {exc}"
-                stats.inc_value("jobcrawl/mapping_errors")
-                self.logger.warning("%s: %s", response.url, reason)
-                yield Reject(source, response.url, reason, posting)
-                continue
-            if item is None:
-                stats.inc_value("jobcrawl/records_skipped")
-                continue
-            item.source = source
-            item.scraped_at = scraped_at
-            item.lastmod = lastmod
-            yield self.patch_item(item, posting, response)
+        pages = [
+            (posting, {"url": response.url, "count": len(postings), "index": index}, response.url)
+            for index, posting in enumerate(postings)
+        ]
+        yield from map_records(
+            self,
+            self.map_posting,
+            pages,
+            where=response.url,
+            what="cannot map JobPosting",
+            source=source,
+            patch=lambda item, posting: self.patch_item(item, posting, response),
+            lastmod=response.meta.get("lastmod"),
+        )

@@ -36,8 +36,8 @@ import yaml
 from markdown_it import MarkdownIt
 
 from crawler.boards import SpiderConfigError
-from crawler.items import JobPosting, Reject
-from crawler.mapping import utc_now_iso
+from crawler.items import JobPosting
+from crawler.mapping import map_records
 
 # Raw HTML in a body is passed through; the clean pipeline sanitises it like any board's HTML.
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})
@@ -494,18 +494,25 @@ class ArchiveSpider(scrapy.Spider):
         files = self.files()
         if not files:
             self.logger.warning("no *.md file under %s", self.root)
-        stats = self.crawler.stats
         for path in files:
             ref = {"url": path.as_uri(), "name": path.name}
-            try:
-                text = self.read_file(path)
-                item = parse_markdown(text, ref)
-            except Exception as exc:  # one bad file is one reject; the others are imported
-                reason = f"cannot import {path.name}: {type(exc).__name__}: {exc}"
-                stats.inc_value("jobcrawl/mapping_errors")
-                self.logger.warning("%s", reason)
-                yield Reject(self.name, ref["url"], reason[:2000], None)
-                continue
-            stats.inc_value(f"jobcrawl/archive/{item.extras['archive_layout']}")
-            item.scraped_at = utc_now_iso()
-            yield item
+            # One bad file (whatever the error) is one reject; the others are imported. The
+            # reject keeps no copy of the file: its URL names it.
+            for out in map_records(
+                self,
+                self.import_file,
+                [(path, ref, ref["url"])],
+                where=ref["url"],
+                what=f"cannot import {path.name}",
+                errors=(Exception,),
+                keep_raw=False,
+                patch=self._counted,
+            ):
+                yield out
+
+    def import_file(self, path: Path, ref: dict) -> JobPosting:
+        return parse_markdown(self.read_file(path), ref)
+
+    def _counted(self, item: JobPosting, path: Path) -> JobPosting:
+        self.crawler.stats.inc_value(f"jobcrawl/archive/{item.extras['archive_layout']}")
+        return item
