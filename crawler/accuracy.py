@@ -109,7 +109,7 @@ def remotewlb() -> Iterator[JobPosting]:
 
 
 def archive(folder: Path = FIXTURES / "archive") -> Iterator[JobPosting]:
-    from spiders.archive import parse_markdown
+    from crawler.sources.archive import parse_markdown
 
     for path in sorted(folder.resolve().glob("*.md")):
         item = parse_markdown(
