@@ -54,34 +54,22 @@ hands over raw values and the pipelines do the rest.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import re2
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from crawler.boards import job_url_regex
 from crawler.bounds import hit
 from crawler.items import JobPosting, Reject
 from crawler.mapping import map_records
 from crawler.network import Unreachable
 from crawler.normalize.dates import is_future, to_utc_iso
 from crawler.sources.jsonld import extract_jobpostings, map_jobposting
-
-
-@functools.lru_cache(maxsize=64)
-def job_url_regex(pattern: str):
-    """A configured ``job_url_pattern``, compiled for RE2: matching runs in time linear in the
-    URL, so a site-supplied URL can never make a pattern backtrack for hours (Python's ``re``
-    took minutes on ``(a+)+$`` against 30 characters, and ignored SIGTERM meanwhile).
-    Backreferences and lookarounds, which need backtracking, are refused (``re2.error``)."""
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern, options)
 
 
 def matches_job_pattern(pattern: str, url: str) -> bool:
