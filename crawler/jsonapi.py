@@ -6,10 +6,14 @@ A board spider subclasses ``JsonApiSpider`` and fills in, at most, these hooks:
     Where to start. Override ``start_requests()`` (a plain generator) to build
     requests from data, e.g. one per configured company; put anything the mapper
     needs about the request (company slug, region...) in ``meta["board"]``.
+``records_key``
+    Where the records are: ``"offers"`` for an answer ``{"offers": [...]}`` (anything
+    else is an unexpected shape). Default ``None``: ``data`` itself when it is a list,
+    else ``data["jobs"]``.
 ``records(data, response)``
-    Pick the records out of a parsed response. Default: ``data`` itself when it
-    is a list, else ``data["jobs"]``. Skip non-job elements *by shape* here.
-    May also yield follow-up ``scrapy.Request`` objects (pagination).
+    Pick the records out of a parsed response (default: by ``records_key``). Skip
+    non-job elements *by shape* here. May also yield follow-up ``scrapy.Request``
+    objects (pagination).
 ``map_record``
     A **pure function** ``(record: dict, board: dict) -> JobPosting`` (assign a
     module-level function with ``staticmethod``). No I/O, no spider state: it is
@@ -163,6 +167,7 @@ class JsonApiSpider(scrapy.Spider):
     handle_httpstatus_list = [404, 410]
     map_record: Any = None
     record_url_field = "url"
+    records_key: str | None = None
 
     async def start(self):
         for request in self.start_requests():
@@ -173,6 +178,11 @@ class JsonApiSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, meta={"board": {}})
 
     def records(self, data: Any, response) -> Iterable[Any]:
+        key = self.records_key
+        if key is not None:
+            if not isinstance(data, dict) or not isinstance(data.get(key), list):
+                raise ValueError(f"expected an object with a list under {key!r}")
+            return data[key]
         if isinstance(data, list):
             return data
         if isinstance(data, dict) and isinstance(data.get("jobs"), list):

@@ -4,7 +4,8 @@ A mapper turns one raw record into a ``JobPosting`` with no I/O and no spider st
 these it stays declarative:
 
 * **ids**: ``record_id`` (a record's id, or ``ValueError``), ``company_id`` (the
-  ``<company handle>/<id>`` platforms use), ``company_name`` (configured, published, derived);
+  ``<company handle>/<id>`` platforms use), ``company_name`` (configured, published, derived),
+  and ``company_fields`` (all three as item fields);
 * **texts**: ``text`` (a scalar as stripped text), ``first`` (the first non-empty element of
   a list), ``name`` (``"X"`` or ``{"name": "X"}``), ``as_list``, ``joined``, ``texts``
   (distinct non-empty strings, first spelling kept), ``names``, ``place`` and ``sections``;
@@ -64,6 +65,16 @@ def company_name(board: dict, published: Any = None) -> str:
         or (published.strip() if isinstance(published, str) and published.strip() else None)
         or derive_company_name(board["company_slug"])
     )
+
+
+def company_fields(board: dict, record: dict, key: str = "id", published: Any = None) -> dict:
+    """``source_id``, ``company`` and ``company_slug`` of a platform posting (see
+    ``company_id`` and ``company_name``), to spread into the item: ``**company_fields(...)``."""
+    return {
+        "source_id": company_id(board, record, key),
+        "company": company_name(board, published),
+        "company_slug": board["company_slug"],
+    }
 
 
 # --- texts -------------------------------------------------------------------------------------

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
-from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.mapping import company_id, company_name, structured_pay, texts
+from crawler.mapping import company_fields, structured_pay, texts
 from crawler.normalize.location import names_in
 from crawler.platform import PlatformSpider
 
@@ -77,12 +75,10 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
         "compensation_summary": compensation.get("compensationTierSummary"),
     }
     return JobPosting(
-        source_id=company_id(board, record),
+        **company_fields(board, record),
         url=record.get("jobUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("title"),
-        company=company_name(board),
-        company_slug=board["company_slug"],
         department=record.get("department") or record.get("team"),
         description_html=record.get("descriptionHtml"),
         employment_type_raw=record.get("employmentType"),
@@ -101,9 +97,6 @@ class AshbySpider(PlatformSpider):
     record_url_field = "jobUrl"
     map_record = staticmethod(parse_record)
     complete_listing = True  # a job board's answer lists every posting
-
-    def company_url(self, company: Company) -> str:
-        return (
-            "https://api.ashbyhq.com/posting-api/job-board/"
-            f"{quote(company.handle)}?includeCompensation=true"
-        )
+    company_url_template = (
+        "https://api.ashbyhq.com/posting-api/job-board/{handle}?includeCompensation=true"
+    )

@@ -9,11 +9,9 @@ pay, when published, is in the text and the normaliser reads it there.
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
 
-from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.mapping import company_id, company_name, names
+from crawler.mapping import company_fields, names
 from crawler.platform import PlatformSpider
 
 
@@ -31,12 +29,10 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         "language": record.get("language"),
     }
     return JobPosting(
-        source_id=company_id(board, record),
+        **company_fields(board, record, published=record.get("company_name")),
         url=record.get("absolute_url"),
         title=record.get("title"),
         # A name configured in the board list wins over the one the board publishes.
-        company=company_name(board, record.get("company_name")),
-        company_slug=board["company_slug"],
         department=" | ".join(names(record.get("departments"))) or None,
         description_html=html.unescape(content) if isinstance(content, str) else None,
         location_raw=" | ".join(locations) or None,
@@ -52,8 +48,4 @@ class GreenhouseSpider(PlatformSpider):
     record_url_field = "absolute_url"
     map_record = staticmethod(parse_record)
     complete_listing = True  # a token's jobs list is its whole board
-
-    def company_url(self, company: Company) -> str:
-        return (
-            f"https://boards-api.greenhouse.io/v1/boards/{quote(company.handle)}/jobs?content=true"
-        )
+    company_url_template = "https://boards-api.greenhouse.io/v1/boards/{handle}/jobs?content=true"

@@ -23,7 +23,7 @@ import scrapy
 
 from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.mapping import company_id, company_name, structured_pay, texts
+from crawler.mapping import company_fields, structured_pay, texts
 from crawler.platform import PlatformSpider
 
 HOSTS = {"global": "api.lever.co", "eu": "api.eu.lever.co"}
@@ -112,12 +112,10 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     }
     return JobPosting(
         # Lever ids are per site (the samples README keys postings by (site, id)).
-        source_id=company_id(board, record),
+        **company_fields(board, record),
         url=record.get("hostedUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("text"),
-        company=company_name(board),
-        company_slug=slug,
         department=categories.get("department") or categories.get("team"),
         description_html=description_html(record),
         employment_type_raw=categories.get("commitment"),

@@ -10,11 +10,8 @@ when ``compensation_visible`` is true; the pay sentence the board shows is kept 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.mapping import company_id, company_name, sections, structured_pay
+from crawler.mapping import company_fields, sections, structured_pay
 from crawler.platform import PlatformSpider
 
 _SECTIONS = ("key_responsibilities", "skills_knowledge_expertise", "benefits")
@@ -31,11 +28,9 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     if shown and record.get("compensation"):
         extras["compensation"] = record["compensation"]  # the pay sentence the board shows
     return JobPosting(
-        source_id=company_id(board, record),
+        **company_fields(board, record),
         url=record.get("url"),
         title=record.get("title"),
-        company=company_name(board),
-        company_slug=board["company_slug"],
         department=(job.get("department") or {}).get("name"),
         description_html=sections(
             (None, record.get("description")),
@@ -56,11 +51,5 @@ class PinpointSpider(PlatformSpider):
     record_url_field = "url"
     map_record = staticmethod(parse_record)
     complete_listing = True  # postings.json lists every open posting
-
-    def company_url(self, company: Company) -> str:
-        return f"https://{quote(company.handle)}.pinpointhq.com/postings.json"
-
-    def records(self, data, response):
-        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-            raise ValueError("expected an object with a 'data' list")
-        return super().records(data["data"], response)
+    company_url_template = "https://{handle}.pinpointhq.com/postings.json"
+    records_key = "data"

@@ -9,11 +9,8 @@ true flag is passed on as the role's workplace.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.mapping import company_id, company_name, place, sections, structured_pay, texts
+from crawler.mapping import company_fields, place, sections, structured_pay, texts
 from crawler.platform import PlatformSpider
 
 _FLAGS = (("remote", "remote"), ("hybrid", "hybrid"), ("on_site", "onsite"))
@@ -31,12 +28,10 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
     flags = [word for key, word in _FLAGS if record.get(key) is True]
     flags = flags if len(flags) == 1 else []
     return JobPosting(
-        source_id=company_id(board, record),
+        **company_fields(board, record, published=record.get("company_name")),
         url=record.get("careers_url"),
         apply_url=record.get("careers_apply_url"),
         title=record.get("title"),
-        company=company_name(board, record.get("company_name")),
-        company_slug=board["company_slug"],
         department=record.get("department") or None,
         description_html=sections(
             (None, record.get("description")), ("Requirements", record.get("requirements"))
@@ -67,11 +62,5 @@ class RecruiteeSpider(PlatformSpider):
     record_url_field = "careers_url"
     map_record = staticmethod(parse_record)
     complete_listing = True  # the offers list is every published offer
-
-    def company_url(self, company: Company) -> str:
-        return f"https://{quote(company.handle)}.recruitee.com/api/offers/"
-
-    def records(self, data, response):
-        if not isinstance(data, dict) or not isinstance(data.get("offers"), list):
-            raise ValueError("expected an object with an 'offers' list")
-        return super().records(data["offers"], response)
+    company_url_template = "https://{handle}.recruitee.com/api/offers/"
+    records_key = "offers"

@@ -55,14 +55,13 @@ class SmartRecruitersSpider(PlatformSpider):
     record_url_field = "id"
     map_record = staticmethod(parse_record)
     complete_listing = True  # the pages together list every public posting
+    records_key = "content"
 
     def company_url(self, company: Company, offset: int = 0) -> str:
         return f"https://api.smartrecruiters.com/v1/companies/{quote(company.handle)}/postings?offset={offset}&limit={PAGE}"
 
     def records(self, data, response):
-        if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-            raise ValueError("expected an object with a 'content' list")
-        yield from super().records(data["content"], response)
+        yield from super().records(data, response)
         board, seen = response.meta["board"], (data.get("offset") or 0) + len(data["content"])
         if data["content"] and seen < (data.get("totalFound") or 0):
             url = self.company_url(Company(board["company_slug"]), seen)

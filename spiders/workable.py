@@ -8,11 +8,8 @@ response's top-level ``name``; a configured ``name=`` wins over it.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from crawler.boards import Company
 from crawler.items import JobPosting
-from crawler.mapping import company_id, company_name, place, texts
+from crawler.mapping import company_fields, place, texts
 from crawler.platform import PlatformSpider
 
 
@@ -24,12 +21,10 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     places = places or [place(record.get("city"), record.get("state"), record.get("country"))]
     extras = {k: record.get(k) for k in ("code", "function", "industry", "experience", "education")}
     return JobPosting(
-        source_id=company_id(board, record, "shortcode"),
+        **company_fields(board, record, "shortcode", published=board.get("published_name")),
         url=record.get("url") or record.get("shortlink"),
         apply_url=record.get("application_url"),
         title=record.get("title"),
-        company=company_name(board, board.get("published_name")),
-        company_slug=board["company_slug"],
         department=record.get("department") or None,
         description_html=record.get("description"),
         employment_type_raw=record.get("employment_type") or None,
@@ -48,9 +43,7 @@ class WorkableSpider(PlatformSpider):
     record_url_field = "url"
     map_record = staticmethod(parse_record)
     complete_listing = True  # the widget lists every published job of the account
-
-    def company_url(self, company: Company) -> str:
-        return f"https://apply.workable.com/api/v1/widget/accounts/{quote(company.handle)}?details=true"
+    company_url_template = "https://apply.workable.com/api/v1/widget/accounts/{handle}?details=true"
 
     def records(self, data, response):
         if isinstance(data, dict) and isinstance(data.get("name"), str):
