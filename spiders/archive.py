@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 import scrapy
 
-from crawler.boards import SpiderConfigError
-from crawler.items import JobPosting
-from crawler.mapping import map_records
 from crawler.sources.archive import parse_markdown
+from crawler.sources.boards import SpiderConfigError
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import map_records
 
 
 class ArchiveSpider(scrapy.Spider):

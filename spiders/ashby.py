@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, structured_pay, texts
 from crawler.normalize.location import names_in
-from crawler.platform import PlatformSpider
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, structured_pay, texts
+from crawler.sources.platform import PlatformSpider
 
 
 def salary_fields(compensation: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ status and place, but no description, date or URL: the posting page is
 
 from __future__ import annotations
 
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, place, record_id
-from crawler.platform import PlatformSpider
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, place, record_id
+from crawler.sources.platform import PlatformSpider
 
 WORKPLACE = {"0": "onsite", "1": "remote", "2": "hybrid"}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, names
-from crawler.platform import PlatformSpider
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, names
+from crawler.sources.platform import PlatformSpider
 
 
 def parse_record(record: dict, board: dict) -> JobPosting:

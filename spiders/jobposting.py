@@ -11,7 +11,7 @@ Sites are ``[[site]]`` entries of ``data/boards/jobposting.toml``::
 
 ``scrapy crawl jobposting`` crawls the enabled sites; ``-a sites=a,b`` crawls the named ones
 (enabled or not); ``-a config=PATH`` reads another file. The list is read and checked by
-``crawler/boards.py`` (``load_sites``): a bad file or entry stops the crawl before any
+``crawler/sources/boards.py`` (``load_sites``): a bad file or entry stops the crawl before any
 request, with the file and entry named. Job pages must be on the domain of the
 site's sitemap or listing URLs (or a subdomain of it).
 """
@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 
-from crawler.boards import SITES_PATH, display_path, load_sites, select_sites
-from crawler.structured import StructuredDataSpider
+from crawler.sources.boards import SITES_PATH, display_path, load_sites, select_sites
+from crawler.sources.structured import StructuredDataSpider
 
 
 class JobPostingSpider(StructuredDataSpider):
@@ -31,7 +31,7 @@ class JobPostingSpider(StructuredDataSpider):
     # A site's sitemap or listing pages need not list every open job (paging, stale
     # sitemaps): absence closes nothing; validThrough, 404 pages and the age limit do.
     complete_listing = False
-    # The recorded fixture: the demo site replayed from tests/fixtures/mirror (conformance, demo).
+    # The recorded fixture: the demo site replayed from data/mirror (conformance, demo).
     recorded_args = {"sites": "demo"}
 
     @classmethod

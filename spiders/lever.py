@@ -21,10 +21,10 @@ from urllib.parse import quote
 
 import scrapy
 
-from crawler.boards import Company
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, structured_pay, texts
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, structured_pay, texts
+from crawler.sources.platform import PlatformSpider
 
 HOSTS = {"global": "api.lever.co", "eu": "api.eu.lever.co"}
 

@@ -10,9 +10,9 @@ when ``compensation_visible`` is true; the pay sentence the board shows is kept 
 
 from __future__ import annotations
 
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, sections, structured_pay
-from crawler.platform import PlatformSpider
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, sections, structured_pay
+from crawler.sources.platform import PlatformSpider
 
 _SECTIONS = ("key_responsibilities", "skills_knowledge_expertise", "benefits")
 

@@ -9,9 +9,9 @@ true flag is passed on as the role's workplace.
 
 from __future__ import annotations
 
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, place, sections, structured_pay, texts
-from crawler.platform import PlatformSpider
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, place, sections, structured_pay, texts
+from crawler.sources.platform import PlatformSpider
 
 _FLAGS = (("remote", "remote"), ("hybrid", "hybrid"), ("on_site", "onsite"))
 

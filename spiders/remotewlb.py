@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from crawler.items import JobPosting
+from crawler.sources.items import JobPosting
 from crawler.sources.jsonld import map_jobposting
-from crawler.structured import StructuredDataSpider
+from crawler.sources.structured import StructuredDataSpider
 
 APPLY_URL = "https://www.remotewlb.com/apply/{slug}"
 _JOB_PATH = re.compile(r"^/job/([^/]+)/?$")

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 import scrapy
 
-from crawler.boards import Company
-from crawler.items import JobPosting
-from crawler.mapping import company_id, place, record_id
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_id, place, record_id
+from crawler.sources.platform import PlatformSpider
 
 PAGE = 100
 

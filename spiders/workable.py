@@ -8,9 +8,9 @@ response's top-level ``name``; a configured ``name=`` wins over it.
 
 from __future__ import annotations
 
-from crawler.items import JobPosting
-from crawler.mapping import company_fields, place, texts
-from crawler.platform import PlatformSpider
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import company_fields, place, texts
+from crawler.sources.platform import PlatformSpider
 
 
 def parse_record(record: dict, board: dict) -> JobPosting:

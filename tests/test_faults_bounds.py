@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.bench.corpus import write_sitemap_board
+from crawler.tools.bench.corpus import write_sitemap_board
 from tests.conftest import MIRROR
 
 ONE_MISS = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z", "LIFECYCLE_MISSES_TO_CLOSE": "1"}
@@ -126,7 +126,7 @@ def test_a_catastrophic_job_url_pattern_runs_in_linear_time(crawl, make_replay, 
 
 
 def test_a_pattern_that_needs_backtracking_is_refused_with_its_site_named(tmp_path):
-    from crawler.boards import load_sites
+    from crawler.sources.boards import load_sites
 
     config = tmp_path / "sites.toml"
     config.write_text(

@@ -1,10 +1,10 @@
-"""The mapping toolkit (crawler/mapping.py): ids, texts and structured pay, without Scrapy."""
+"""The mapping toolkit (crawler/sources/mapping.py): ids, texts, structured pay; no Scrapy."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.mapping import (
+from crawler.sources.mapping import (
     company_id,
     company_name,
     joined,

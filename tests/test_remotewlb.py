@@ -1,6 +1,6 @@
 """RemoteWLB crawled end to end: sitemap index -> monthly shards -> /job/<slug> JSON-LD pages.
 
-The mirror under tests/fixtures/mirror/remotewlb.com is ../shared/samples/remotewlb/site laid
+The mirror under data/mirror/remotewlb.com is ../shared/samples/remotewlb/site laid
 out as the replay server serves it (sitemaps at their path without ``.xml``).
 """
 

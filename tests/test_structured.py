@@ -1,7 +1,7 @@
 """The schema.org JobPosting reader and mapper (crawler/sources/jsonld.py) and the
-spider base (crawler/structured.py), without the engine.
+spider base (crawler/sources/structured.py), without the engine.
 
-Postings here are trimmed from the fixture pages under tests/fixtures/mirror (RemoteWLB's
+Postings here are trimmed from the fixture pages under data/mirror (RemoteWLB's
 pages and the careers.example.test site built around real Lever/Ashby/Greenhouse records).
 """
 
@@ -14,14 +14,14 @@ from scrapy import Request
 from scrapy.http import XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.items import JobPosting
+from crawler.sources.items import JobPosting
 from crawler.sources.jsonld import (
     extract_jobpostings,
     find_jobpostings,
     load_jsonld,
     map_jobposting,
 )
-from crawler.structured import StructuredDataSpider
+from crawler.sources.structured import StructuredDataSpider
 from tests.conftest import MIRROR
 
 PAGE = {"url": "https://careers.example.test/jobs/1", "count": 1, "index": 0}

@@ -32,8 +32,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from markdown_it import MarkdownIt
 
-from crawler.items import JobPosting
-from crawler.mapping import text as _plain_text
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import text as _plain_text
 
 # Raw HTML in a body is passed through; the clean pipeline sanitises it like any board's HTML.
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})

@@ -2,7 +2,7 @@
 
 No I/O and no spider state: a page's HTML in, JobPosting objects and one ``JobPosting`` item
 each out. The spider that finds the pages (sitemaps, listings) is
-``crawler/structured.py``'s ``StructuredDataSpider``; anything else that meets JSON-LD (the
+``crawler/sources/structured.py``'s ``StructuredDataSpider``; anything else that meets JSON-LD (the
 ``probe`` command, ``make accuracy``) reads it here too.
 
 Reading: every JSON-LD block of a page is parsed on its own: a block that is not JSON
@@ -27,13 +27,13 @@ from typing import Any
 import pycountry
 import scrapy
 
-from crawler.items import JobPosting
-from crawler.mapping import as_list as _as_list
-from crawler.mapping import first as _first
-from crawler.mapping import joined as _joined
-from crawler.mapping import name as _name
-from crawler.mapping import structured_pay
-from crawler.mapping import text as _text
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import as_list as _as_list
+from crawler.sources.mapping import first as _first
+from crawler.sources.mapping import joined as _joined
+from crawler.sources.mapping import name as _name
+from crawler.sources.mapping import structured_pay
+from crawler.sources.mapping import text as _text
 
 JSONLD_XPATH = (
     "//script[contains(translate(@type, 'APPLICATIONLDJSON', 'applicationldjson'),"
