@@ -14,51 +14,19 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
 from crawler.normalize.location import names_in
-from crawler.sources.boards import Company, derive_company_name
 from crawler.sources.items import JobPosting
-from crawler.sources.jsonapi import record_id
+from crawler.sources.mapping import company_fields, structured_pay, texts
 from crawler.sources.platform import PlatformSpider
-
-
-def _location_texts(record: dict) -> list[str]:
-    # secondaryLocations holds {"location": ..., "address": ...} objects on most
-    # boards and bare strings on some: both are read.
-    texts = [record.get("location")]
-    for extra in record.get("secondaryLocations") or []:
-        texts.append(extra.get("location") if isinstance(extra, dict) else extra)
-    seen: dict[str, str] = {}
-    for text in texts:
-        if isinstance(text, str) and text.strip():
-            seen.setdefault(text.strip().casefold(), text.strip())
-    return list(seen.values())
 
 
 def salary_fields(compensation: Any) -> dict[str, Any]:
     """The ``Salary`` summary component as item fields (empty when pay is hidden)."""
     for part in (compensation or {}).get("summaryComponents") or []:
-        if part.get("compensationType") != "Salary":
-            continue
         lo, hi = part.get("minValue"), part.get("maxValue")
-        if lo is None and hi is None:
-            continue
-        for value in (lo, hi):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
-                raise TypeError(f"compensation value is not a number: {value!r}")
-        currency, interval = part.get("currencyCode") or None, part.get("interval") or None
-        span = "-".join(str(v) for v in (lo, hi) if v is not None)
-        return {
-            "salary_min": lo,
-            "salary_max": hi,
-            "salary_currency": currency,
-            "salary_period": interval,
-            "salary_raw": " ".join(p for p in (span, currency, interval) if p),
-            "salary_source": "structured",
-        }
+        if part.get("compensationType") == "Salary" and (lo is not None or hi is not None):
+            return structured_pay(lo, hi, part.get("currencyCode"), part.get("interval"))
     return {}
 
 
@@ -90,8 +58,16 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
     """Map one Ashby job to a ``JobPosting`` (pure); None for an unlisted job."""
     if record.get("isListed") is False:
         return None
-    name = board["company_slug"]
     compensation = record.get("compensation") or {}
+    # secondaryLocations holds {"location": ..., "address": ...} objects on most boards and
+    # bare strings on some: both are read.
+    places = texts(
+        record.get("location"),
+        *(
+            e.get("location") if isinstance(e, dict) else e
+            for e in record.get("secondaryLocations") or []
+        ),
+    )
     extras = {
         "team": record.get("team"),
         "is_remote": record.get("isRemote"),
@@ -99,17 +75,15 @@ def parse_record(record: dict, board: dict) -> JobPosting | None:
         "compensation_summary": compensation.get("compensationTierSummary"),
     }
     return JobPosting(
-        source_id=f"{name}/{record_id(record)}",
+        **company_fields(board, record),
         url=record.get("jobUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("title"),
-        company=board.get("company_name") or derive_company_name(name),
-        company_slug=name,
         department=record.get("department") or record.get("team"),
         description_html=record.get("descriptionHtml"),
         employment_type_raw=record.get("employmentType"),
-        location_raw=" | ".join(_location_texts(record)) or None,
-        countries=address_countries(record, _location_texts(record)),
+        location_raw=" | ".join(places) or None,
+        countries=address_countries(record, places),
         remote_raw=remote_value(record),
         posted_raw=record.get("publishedAt"),
         **salary_fields(compensation),
@@ -123,9 +97,6 @@ class AshbySpider(PlatformSpider):
     record_url_field = "jobUrl"
     map_record = staticmethod(parse_record)
     complete_listing = True  # a job board's answer lists every posting
-
-    def company_url(self, company: Company) -> str:
-        return (
-            "https://api.ashbyhq.com/posting-api/job-board/"
-            f"{quote(company.handle)}?includeCompensation=true"
-        )
+    company_url_template = (
+        "https://api.ashbyhq.com/posting-api/job-board/{handle}?includeCompensation=true"
+    )

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 from urllib.parse import quote
 
 import scrapy
 
-from crawler.sources.boards import Company, derive_company_name
+from crawler.sources.boards import Company
 from crawler.sources.items import JobPosting
-from crawler.sources.jsonapi import record_id
+from crawler.sources.mapping import company_fields, structured_pay, texts
 from crawler.sources.platform import PlatformSpider
 
 HOSTS = {"global": "api.lever.co", "eu": "api.eu.lever.co"}
@@ -66,35 +65,6 @@ def description_html(record: dict) -> str | None:
     return "".join(p for p in parts if p) or None
 
 
-def _amount(value: Any) -> float | int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"salaryRange amount is not a number: {value!r}")
-    return value
-
-
-def salary_fields(salary_range: Any) -> dict[str, Any]:
-    """``salaryRange`` {min, max, currency, interval} as item fields; currency and interval
-    are passed on as given (never assumed) and the normaliser reads the interval."""
-    if not salary_range:
-        return {}
-    lo, hi = _amount(salary_range.get("min")), _amount(salary_range.get("max"))
-    if lo is None and hi is None:
-        return {}
-    currency = salary_range.get("currency") or None
-    interval = salary_range.get("interval") or None
-    span = "-".join(str(v) for v in (lo, hi) if v is not None)
-    return {
-        "salary_min": lo,
-        "salary_max": hi,
-        "salary_currency": currency,
-        "salary_period": interval,
-        "salary_raw": " ".join(p for p in (span, currency, interval) if p),
-        "salary_source": "structured",
-    }
-
-
 # Department and team names that are functions, not brands.
 _FUNCTION = re.compile(
     r"(?i)^(?:[\w&/ -]*\b(?:engineering|product|design|sales|marketing|operations|finance"
@@ -127,19 +97,12 @@ def brand(record: dict, slug: str) -> str | None:
     return None
 
 
-def _unique(values) -> list[str]:
-    seen: dict[str, str] = {}
-    for value in values:
-        if isinstance(value, str) and value.strip():
-            seen.setdefault(value.strip().casefold(), value.strip())
-    return list(seen.values())
-
-
 def parse_record(record: dict, board: dict) -> JobPosting:
     """Map one Lever posting to a ``JobPosting`` (pure)."""
     slug = board["company_slug"]
     categories = record.get("categories") or {}
-    locations = _unique([categories.get("location"), *(categories.get("allLocations") or [])])
+    pay = record.get("salaryRange") or {}
+    locations = texts(categories.get("location"), *(categories.get("allLocations") or []))
     country = record.get("country")
     extras = {
         "team": categories.get("team"),
@@ -149,12 +112,10 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     }
     return JobPosting(
         # Lever ids are per site (the samples README keys postings by (site, id)).
-        source_id=f"{slug}/{record_id(record)}",
+        **company_fields(board, record),
         url=record.get("hostedUrl"),
         apply_url=record.get("applyUrl"),
         title=record.get("text"),
-        company=board.get("company_name") or derive_company_name(slug),
-        company_slug=slug,
         department=categories.get("department") or categories.get("team"),
         description_html=description_html(record),
         employment_type_raw=categories.get("commitment"),
@@ -162,7 +123,8 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         remote_raw=record.get("workplaceType") or None,
         countries=[country.upper()] if isinstance(country, str) and country.strip() else [],
         posted_raw=str(record["createdAt"]) if record.get("createdAt") is not None else None,
-        **salary_fields(record.get("salaryRange")),
+        # salaryRange {min, max, currency, interval}: the normaliser reads the interval.
+        **structured_pay(pay.get("min"), pay.get("max"), pay.get("currency"), pay.get("interval")),
         extras={k: v for k, v in extras.items() if v},
     )
 

@@ -4,17 +4,14 @@
 One response (``{"data": [...]}``) holds every open posting with its sections (description,
 key responsibilities, skills, benefits) under the headings the employer chose. Pay is
 structured (``compensation_minimum``/``maximum``/``currency``/``frequency``) and only read
-when ``compensation_visible`` is true. The list carries no posting date.
+when ``compensation_visible`` is true; the pay sentence the board shows is kept as
+``extras["compensation"]``. The list carries no posting date.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from crawler.sources.boards import Company, derive_company_name
 from crawler.sources.items import JobPosting
-from crawler.sources.jsonapi import record_id
-from crawler.sources.mapping import sections, structured_salary
+from crawler.sources.mapping import company_fields, sections, structured_pay
 from crawler.sources.platform import PlatformSpider
 
 _SECTIONS = ("key_responsibilities", "skills_knowledge_expertise", "benefits")
@@ -22,22 +19,18 @@ _SECTIONS = ("key_responsibilities", "skills_knowledge_expertise", "benefits")
 
 def parse_record(record: dict, board: dict) -> JobPosting:
     """Map one Pinpoint posting to a ``JobPosting`` (pure)."""
-    sub = board["company_slug"]
     job = record.get("job") or {}
-    pay = {}
-    if record.get("compensation_visible") is True:
-        pay = structured_salary(record.get("compensation_minimum"),
-                                record.get("compensation_maximum"),
-                                record.get("compensation_currency"),
-                                record.get("compensation_frequency"))  # fmt: skip
-        if pay and record.get("compensation"):
-            pay["salary_raw"] = record["compensation"]  # the sentence the board shows
+    shown = record.get("compensation_visible") is True
+    pay = {k: record.get(f"compensation_{k}") if shown else None
+           for k in ("minimum", "maximum", "currency", "frequency")}  # fmt: skip
+    extras = {"requisition_id": job.get("requisition_id"), "division": job.get("division")}
+    extras = extras if job.get("requisition_id") else {}
+    if shown and record.get("compensation"):
+        extras["compensation"] = record["compensation"]  # the pay sentence the board shows
     return JobPosting(
-        source_id=f"{sub}/{record_id(record)}",
+        **company_fields(board, record),
         url=record.get("url"),
         title=record.get("title"),
-        company=board.get("company_name") or derive_company_name(sub),
-        company_slug=sub,
         department=(job.get("department") or {}).get("name"),
         description_html=sections(
             (None, record.get("description")),
@@ -47,10 +40,8 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         location_raw=(record.get("location") or {}).get("name"),
         remote_raw=record.get("workplace_type_text") or None,
         valid_through_raw=record.get("deadline_at") or None,
-        **pay,
-        extras={"requisition_id": job.get("requisition_id"), "division": job.get("division")}
-        if job.get("requisition_id")
-        else {},
+        **structured_pay(*pay.values()),
+        extras=extras,
     )
 
 
@@ -60,11 +51,5 @@ class PinpointSpider(PlatformSpider):
     record_url_field = "url"
     map_record = staticmethod(parse_record)
     complete_listing = True  # postings.json lists every open posting
-
-    def company_url(self, company: Company) -> str:
-        return f"https://{quote(company.handle)}.pinpointhq.com/postings.json"
-
-    def records(self, data, response):
-        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-            raise ValueError("expected an object with a 'data' list")
-        return super().records(data["data"], response)
+    company_url_template = "https://{handle}.pinpointhq.com/postings.json"
+    records_key = "data"

@@ -12,6 +12,7 @@ import re
 from crawler.normalize.text import canonical_url
 from crawler.sources.items import JobPosting
 from crawler.sources.jsonapi import JsonApiSpider
+from crawler.sources.mapping import structured_pay
 
 # Every description ends with "Please mention the word **X** and tag R…= when
 # applying …": a per-requester anti-spam line (the tag is base64 of our IP).
@@ -26,7 +27,6 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     smin, smax = record.get("salary_min") or 0, record.get("salary_max") or 0
     if not isinstance(smin, int | float) or not isinstance(smax, int | float):
         raise TypeError(f"salary_min/max not numbers: {smin!r}/{smax!r}")
-    has_salary = bool(smin or smax)
     extras = {k: record[k] for k in ("slug", "original", "verified", "epoch") if k in record}
     return JobPosting(
         source_id=source_id,
@@ -40,11 +40,7 @@ def parse_record(record: dict, board: dict) -> JobPosting:
         # ``date`` is ISO with an offset; ``epoch`` (seconds) is the fallback.
         posted_raw=str(record.get("date") or record.get("epoch") or "") or None,
         # The API documents its structured salary as USD; 0 means "not given".
-        salary_min=smin or None,
-        salary_max=smax or None,
-        salary_currency="USD" if has_salary else None,
-        salary_raw=f"{smin}-{smax} USD" if has_salary else None,
-        salary_source="structured" if has_salary else None,
+        **structured_pay(smin or None, smax or None, "USD", None),
         # RemoteOK lists remote jobs only: the board itself is the structured signal.
         remote_raw="remote",
         extras=extras,

@@ -12,7 +12,8 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from crawler.sources.items import JobPosting
-from crawler.sources.structured import StructuredDataSpider, map_jobposting
+from crawler.sources.jsonld import map_jobposting
+from crawler.sources.structured import StructuredDataSpider
 
 APPLY_URL = "https://www.remotewlb.com/apply/{slug}"
 _JOB_PATH = re.compile(r"^/job/([^/]+)/?$")

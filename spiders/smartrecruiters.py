@@ -15,8 +15,7 @@ import scrapy
 
 from crawler.sources.boards import Company
 from crawler.sources.items import JobPosting
-from crawler.sources.jsonapi import record_id
-from crawler.sources.mapping import place
+from crawler.sources.mapping import company_id, place, record_id
 from crawler.sources.platform import PlatformSpider
 
 PAGE = 100
@@ -28,7 +27,7 @@ def parse_record(record: dict, board: dict) -> JobPosting:
     loc, company = record.get("location") or {}, record.get("company") or {}
     country = loc.get("country") if isinstance(loc.get("country"), str) else ""
     return JobPosting(
-        source_id=f"{ident}/{posting}",
+        source_id=company_id(board, record),
         url=f"https://jobs.smartrecruiters.com/{quote(ident)}/{posting}",
         title=record.get("name"),
         company=board.get("company_name") or company.get("name") or ident,
@@ -56,14 +55,13 @@ class SmartRecruitersSpider(PlatformSpider):
     record_url_field = "id"
     map_record = staticmethod(parse_record)
     complete_listing = True  # the pages together list every public posting
+    records_key = "content"
 
     def company_url(self, company: Company, offset: int = 0) -> str:
         return f"https://api.smartrecruiters.com/v1/companies/{quote(company.handle)}/postings?offset={offset}&limit={PAGE}"
 
     def records(self, data, response):
-        if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-            raise ValueError("expected an object with a 'content' list")
-        yield from super().records(data["content"], response)
+        yield from super().records(data, response)
         board, seen = response.meta["board"], (data.get("offset") or 0) + len(data["content"])
         if data["content"] and seen < (data.get("totalFound") or 0):
             url = self.company_url(Company(board["company_slug"]), seen)

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from spiders.archive import board_ref, parse_markdown, repair_macroman
+from crawler.sources.archive import board_ref, parse_markdown, repair_macroman
 from tests.conftest import FIXTURES
 
 ARCHIVE = FIXTURES / "archive"

@@ -126,7 +126,7 @@ def test_a_catastrophic_job_url_pattern_runs_in_linear_time(crawl, make_replay, 
 
 
 def test_a_pattern_that_needs_backtracking_is_refused_with_its_site_named(tmp_path):
-    from spiders.jobposting import load_sites
+    from crawler.sources.boards import load_sites
 
     config = tmp_path / "sites.toml"
     config.write_text(

@@ -15,7 +15,8 @@ import json
 
 import pytest
 
-from spiders.jobposting import JobPostingSpider, load_sites
+from crawler.sources.boards import load_sites
+from spiders.jobposting import JobPostingSpider
 from tests.conftest import FIXTURES, ROOT
 
 CONFIG = FIXTURES / "jobposting.toml"

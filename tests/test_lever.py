@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from spiders.lever import description_html, next_page, parse_record, postings_url, salary_fields
+from spiders.lever import description_html, next_page, parse_record, postings_url
 from tests.conftest import MIRROR, load_json
 
 POSTINGS = MIRROR / "api.lever.co" / "v0" / "postings"
@@ -208,13 +208,17 @@ def test_mapper_keeps_workplace_type_and_salary_as_given(palantir):
     assert item.salary_raw == "40-55 GBP per-hour-wage"
 
 
-def test_mapper_never_assumes_a_currency():
-    pay = salary_fields({"min": 90000, "max": None, "interval": "per-year-salary"})
-    assert pay["salary_currency"] is None
-    assert (pay["salary_min"], pay["salary_max"]) == (90000, None)
-    assert salary_fields({"min": None, "max": None, "currency": "USD"}) == {}
+def test_mapper_never_assumes_a_currency(palantir):
+    record = copy.deepcopy(palantir[0])
+    record["salaryRange"] = {"min": 90000, "max": None, "interval": "per-year-salary"}
+    item = parse_record(record, {"company_slug": "palantir"})
+    assert item.salary_currency is None
+    assert (item.salary_min, item.salary_max) == (90000, None)
+    record["salaryRange"] = {"min": None, "max": None, "currency": "USD"}
+    assert parse_record(record, {"company_slug": "palantir"}).salary_source is None
+    record["salaryRange"] = {"min": "lots", "max": 2}
     with pytest.raises(TypeError):
-        salary_fields({"min": "lots", "max": 2})
+        parse_record(record, {"company_slug": "palantir"})
 
 
 def test_mapper_is_pure_and_keeps_the_slug(matchgroup):

@@ -25,10 +25,12 @@ def test_default_board_list_lands_auroraer_field_by_field(crawl):
     assert job["location_raw"] == "Sydney, Australia"
     assert json.loads(job["countries"]) == ["AU"]
     assert job["remote"] == "hybrid"
-    # Pay is read only when the employer made it visible; the sentence is the raw twin.
+    # Pay is read only when the employer made it visible; salary_raw is spelled like every
+    # board's structured pay, and the sentence the board shows is kept in extras.
     assert (job["salary_min"], job["salary_max"]) == (79000, 86000)
     assert (job["salary_currency"], job["salary_period"]) == ("AUD", "year")
-    assert job["salary_raw"] == "$79,000 - $86,000 / year"
+    assert job["salary_raw"] == "79000-86000 AUD year"
+    assert json.loads(job["extras"])["compensation"] == "$79,000 - $86,000 / year"
     assert job["valid_through"] == "2024-09-01T22:59:59Z"  # deadline_at, +01:00
     assert job["posted_at"] is None  # the list carries no posting date
     # Sections come with the employer's headings.

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from crawler.sources.structured import extract_jobpostings
+from crawler.sources.jsonld import extract_jobpostings
 from spiders.remotewlb import parse_posting
 from tests.conftest import MIRROR
 

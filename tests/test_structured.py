@@ -1,4 +1,5 @@
-"""The schema.org JobPosting reader and mapper (crawler/sources/structured.py), without the engine.
+"""The schema.org JobPosting reader and mapper (crawler/sources/jsonld.py) and the
+spider base (crawler/sources/structured.py), without the engine.
 
 Postings here are trimmed from the fixture pages under data/mirror (RemoteWLB's
 pages and the careers.example.test site built around real Lever/Ashby/Greenhouse records).
@@ -14,13 +15,13 @@ from scrapy.http import XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.sources.items import JobPosting
-from crawler.sources.structured import (
-    StructuredDataSpider,
+from crawler.sources.jsonld import (
     extract_jobpostings,
     find_jobpostings,
     load_jsonld,
     map_jobposting,
 )
+from crawler.sources.structured import StructuredDataSpider
 from tests.conftest import MIRROR
 
 PAGE = {"url": "https://careers.example.test/jobs/1", "count": 1, "index": 0}
@@ -105,7 +106,7 @@ def test_maps_a_full_posting_with_structured_salary():
     assert item.posted_raw == "2026-05-19T20:38:11.267Z"
     assert (item.salary_min, item.salary_max) == (150000.0, 180000.0)
     assert (item.salary_currency, item.salary_period) == ("USD", "YEAR")
-    assert item.salary_raw == "150000-180000 USD per YEAR"
+    assert item.salary_raw == "150000-180000 USD YEAR"
     assert item.salary_source == "structured"
     assert item.description_html.startswith("<div><b")
     assert item.remote_raw is None  # nothing said: the normaliser decides
@@ -154,16 +155,16 @@ def test_identity_falls_back_to_the_postings_url_then_page_position():
         (
             {"@type": "MonetaryAmount", "currency": "EUR",
              "value": {"@type": "QuantitativeValue", "value": 25, "unitText": "HOUR"}},
-            (25.0, 25.0, "EUR", "HOUR", "25 EUR per HOUR"),
+            (25.0, 25.0, "EUR", "HOUR", "25 EUR HOUR"),
         ),
         (
             {"@type": "MonetaryAmount", "value": "55,000", "unitText": "YEAR"},
-            (55000.0, 55000.0, None, "YEAR", "55000 per YEAR"),
+            (55000.0, 55000.0, None, "YEAR", "55000 YEAR"),
         ),
         (
             [{"@type": "MonetaryAmount", "currency": "GBP",
               "value": {"minValue": "40000", "unitText": "YEAR"}}],
-            (40000.0, None, "GBP", "YEAR", "40000 GBP per YEAR"),
+            (40000.0, None, "GBP", "YEAR", "40000 GBP YEAR"),
         ),
     ],
 )  # fmt: skip

@@ -41,8 +41,8 @@ from urllib.parse import urlsplit
 import scrapy
 from parsel import Selector
 
-from crawler.sources.items import JobPosting, Reject
-from crawler.sources.jsonapi import MAPPING_ERRORS, utc_now_iso
+from crawler.sources.items import JobPosting
+from crawler.sources.mapping import map_records
 
 _ITEM_FIELDS = {f.name for f in dataclass_fields(JobPosting)} - {"source", "scraped_at"}
 
@@ -129,17 +129,16 @@ class HtmlSpider(scrapy.Spider):
         yield from self._item(found, response)
 
     def _item(self, found: dict, response) -> Iterator[Any]:
-        try:
-            item = self.map_fields(found, {"url": response.url})
-        except MAPPING_ERRORS as exc:
-            self.crawler.stats.inc_value("jobcrawl/mapping_errors")
-            reason = f"cannot map posting: {type(exc).__name__}: {exc}"
-            self.logger.warning("%s: %s", response.url, reason)
-            yield Reject(self.name, found.get("url") or response.url, reason, found)
-            return
-        if item is None:
-            return
+        yield from map_records(
+            self,
+            self.map_fields,
+            [(found, {"url": response.url}, found.get("url") or response.url)],
+            where=response.url,
+            what="cannot map posting",
+            source=self.name,
+            patch=self._counted,
+        )
+
+    def _counted(self, item: JobPosting, found: dict) -> JobPosting:
         self.crawler.stats.inc_value("jobcrawl/html/postings")
-        item.source = self.name
-        item.scraped_at = utc_now_iso()
-        yield item
+        return item

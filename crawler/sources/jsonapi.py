@@ -6,10 +6,14 @@ A board spider subclasses ``JsonApiSpider`` and fills in, at most, these hooks:
     Where to start. Override ``start_requests()`` (a plain generator) to build
     requests from data, e.g. one per configured company; put anything the mapper
     needs about the request (company slug, region...) in ``meta["board"]``.
+``records_key``
+    Where the records are: ``"offers"`` for an answer ``{"offers": [...]}`` (anything
+    else is an unexpected shape). Default ``None``: ``data`` itself when it is a list,
+    else ``data["jobs"]``.
 ``records(data, response)``
-    Pick the records out of a parsed response. Default: ``data`` itself when it
-    is a list, else ``data["jobs"]``. Skip non-job elements *by shape* here.
-    May also yield follow-up ``scrapy.Request`` objects (pagination).
+    Pick the records out of a parsed response (default: by ``records_key``). Skip
+    non-job elements *by shape* here. May also yield follow-up ``scrapy.Request``
+    objects (pagination).
 ``map_record``
     A **pure function** ``(record: dict, board: dict) -> JobPosting`` (assign a
     module-level function with ``staticmethod``). No I/O, no spider state: it is
@@ -42,8 +46,9 @@ What the base does for every board:
 * a non-200 response is handed to ``handle_error_response`` (default: logged,
   counted as ``jobcrawl/http_error/<status>``) and the crawl goes on;
 * a record whose mapping raises becomes a ``Reject`` (source, URL, reason and
-  the raw record) and the other records go on;
-* stamps ``source`` (the spider's ``name``) and ``scraped_at`` on each item.
+  the raw record) and the other records go on; a ``None`` is counted as skipped;
+* stamps ``source`` (the spider's ``name``) and ``scraped_at`` on each item
+  (``crawler.sources.mapping.map_records``, the loop every base spider shares).
 
 Spiders never normalise, clean or store: pipelines do.
 """
@@ -54,20 +59,14 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 
 from crawler.sources.items import JobPosting, Reject
+from crawler.sources.mapping import MAPPING_ERRORS, map_records
 
 logger = logging.getLogger(__name__)
-
-# Errors a mapper raises for a record it cannot map; anything else is a bug and
-# is allowed to surface in the log with a traceback.
-# RecursionError: a record nested deeper than the mapper can walk is one bad record, never a
-# callback error that loses its neighbours.
-MAPPING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 def load_json_body(body: bytes, stats=None) -> Any:
@@ -155,22 +154,6 @@ def _load_shallow(text: str) -> Any:
 RAW_PREVIEW = 2000  # characters of a too-deep record kept in its reject
 
 
-def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def record_id(record: dict, key: str = "id") -> str:
-    """``record[key]`` as an id: a non-empty string or an integer, else ``ValueError``.
-
-    A board's id is the posting's identity: ``None``, ``false``, a float or an object
-    in its place is a broken record (a ``Reject``), never a row keyed ``acme/None``.
-    """
-    value = record[key]
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise ValueError(f"{key} {value!r} is not an id")
-    return str(value).strip()
-
-
 def snippet(response, size: int = 200) -> str:
     """The start of a body for a log line; works for binary (non-text) responses too."""
     return response.body[:size].decode("utf-8", "replace")
@@ -184,6 +167,7 @@ class JsonApiSpider(scrapy.Spider):
     handle_httpstatus_list = [404, 410]
     map_record: Any = None
     record_url_field = "url"
+    records_key: str | None = None
 
     async def start(self):
         for request in self.start_requests():
@@ -194,6 +178,11 @@ class JsonApiSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, meta={"board": {}})
 
     def records(self, data: Any, response) -> Iterable[Any]:
+        key = self.records_key
+        if key is not None:
+            if not isinstance(data, dict) or not isinstance(data.get(key), list):
+                raise ValueError(f"expected an object with a list under {key!r}")
+            return data[key]
         if isinstance(data, list):
             return data
         if isinstance(data, dict) and isinstance(data.get("jobs"), list):
@@ -230,7 +219,6 @@ class JsonApiSpider(scrapy.Spider):
             )
             return
         board = response.meta.get("board", {})
-        scraped_at = utc_now_iso()
         try:
             records = list(self.records(data, response))
         except MAPPING_ERRORS as exc:
@@ -238,30 +226,28 @@ class JsonApiSpider(scrapy.Spider):
             self.logger.error("%s: unexpected JSON shape (%s)", response.url, exc)
             yield Reject(self.name, response.url, f"unexpected JSON shape: {exc}", data)
             return
+        mappable = []
         for record in records:
             if isinstance(record, scrapy.Request):
                 yield record
-                continue
-            if isinstance(record, TooDeep):
+            elif isinstance(record, TooDeep):
                 stats.inc_value("jobcrawl/mapping_errors")
                 reason = "record nested too deeply to read"
                 self.logger.warning("%s: %s", response.url, reason)
                 yield Reject(self.name, response.url, reason, record.raw)
-                continue
-            try:
-                item = self.map_record(record, board)
-            except MAPPING_ERRORS as exc:
-                reason = f"cannot map record: {type(exc).__name__}: {exc}"
-                stats.inc_value("jobcrawl/mapping_errors")
-                self.logger.warning("%s: %s", response.url, reason)
-                url = record.get(self.record_url_field) if isinstance(record, dict) else None
-                # A broken record's URL field may hold anything; the reject needs text.
-                url = url if isinstance(url, str) and url.strip() else response.url
-                yield Reject(self.name, url, reason, record)
-                continue
-            if item is None:
-                stats.inc_value("jobcrawl/records_skipped")
-                continue
-            item.source = self.name
-            item.scraped_at = scraped_at
-            yield self.patch_item(item, record, response)
+            else:
+                mappable.append((record, board, self.reject_url(record, response)))
+        yield from map_records(
+            self,
+            self.map_record,
+            mappable,
+            where=response.url,
+            source=self.name,
+            patch=lambda item, record: self.patch_item(item, record, response),
+        )
+
+    def reject_url(self, record: Any, response) -> str:
+        """Where a record's reject points: its ``record_url_field`` when that is text, else
+        the response (a broken record's URL field may hold anything)."""
+        url = record.get(self.record_url_field) if isinstance(record, dict) else None
+        return url if isinstance(url, str) and url.strip() else response.url

@@ -7,8 +7,10 @@ fills in:
 ``name``, ``allowed_domains``, ``record_url_field``
     As for any JSON-API spider. ``name`` is also the platform: the companies come
     from ``data/boards/<name>.txt`` (format in ``crawler/sources/boards.py``).
-``company_url(company)``
-    The API URL of one company's board (required).
+``company_url_template``
+    The API URL of one company's board, with ``{handle}`` where the company's handle
+    goes (URL-quoted): ``"https://{handle}.recruitee.com/api/offers/"``. Or override
+    ``company_url(company)`` (one of the two is required).
 ``company_requests(company)``
     Optional: the first request(s) for one company; default: one GET of
     ``company_url``. Every request carries ``meta["board"]`` (see ``board_for``).
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import scrapy
 
@@ -93,8 +96,14 @@ class PlatformSpider(JsonApiSpider):
             return f"no company listed in {display_path(board_list_path(cls.name))}"
         return None
 
+    company_url_template: str | None = None
+
     def company_url(self, company: Company) -> str:
-        raise NotImplementedError(f"{type(self).__name__} must define company_url()")
+        if self.company_url_template is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must define company_url_template or company_url()"
+            )
+        return self.company_url_template.format(handle=quote(company.handle))
 
     def board_for(self, company: Company) -> dict[str, Any]:
         """The ``meta["board"]`` context the mapper receives for ``company``."""

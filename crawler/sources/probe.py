@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from crawler.sources.structured import extract_jobpostings, jsonld_blocks
+from crawler.sources.jsonld import extract_jobpostings, jsonld_blocks
 
 _HANDLE = r"(?P<handle>[A-Za-z0-9][A-Za-z0-9._-]*)"
 # (platform, regex over "host/path" without scheme); the handle group is the company.

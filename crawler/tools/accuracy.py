@@ -98,7 +98,7 @@ def recorded(board: str) -> Callable[[], Iterator[JobPosting]]:
 
 
 def remotewlb() -> Iterator[JobPosting]:
-    from crawler.sources.structured import extract_jobpostings
+    from crawler.sources.jsonld import extract_jobpostings
     from spiders.remotewlb import parse_posting
 
     for path in _files(ROOT / "data" / "mirror" / "remotewlb.com" / "job"):
@@ -109,7 +109,7 @@ def remotewlb() -> Iterator[JobPosting]:
 
 
 def archive(folder: Path = FIXTURES / "archive") -> Iterator[JobPosting]:
-    from spiders.archive import parse_markdown
+    from crawler.sources.archive import parse_markdown
 
     for path in sorted(folder.resolve().glob("*.md")):
         item = parse_markdown(
