@@ -151,8 +151,7 @@ HOLDOUT_BOARDS: dict[str, Callable[[], Iterator[JobPosting]]] = {"archive": hold
 
 def pipeline(source: str, item: JobPosting) -> JobPosting | str:
     """validate -> clean -> normalise as plain functions; a reason string when rejected."""
-    from pipelines.clean import clean_item
-    from pipelines.normalize import normalize_item
+    from crawler.normalize.posting import clean_item, normalize_item
     from pipelines.validate import problems
 
     item.source = item.source or source

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawler.items import JobPosting
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
+from crawler.normalize.posting import clean_item, normalize_item
 from spiders.remoteok import parse_record
 from tests.conftest import MIRROR, load_json
 

@@ -18,7 +18,9 @@ import html_text
 import pytest
 
 from crawler.accuracy import BOARDS
-from crawler.normalize import employment, location, remote, salary, seniority
+from crawler.normalize import employment, location, remote, seniority
+from crawler.normalize.posting import clean_item
+from crawler.normalize.salary import reading as salary
 from crawler.normalize.text import (
     _layout_text,
     _parse_html,
@@ -31,7 +33,6 @@ from crawler.normalize.text import (
     matches_from,
     sanitize_html,
 )
-from pipelines.clean import clean_item
 
 # Letters the regex engine folds in ways str.lower does not, and a character that
 # lower-cases to two (so offsets move).

@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 
 from crawler.bench.corpus import JSON_SHAPES, derived_records
 from crawler.bench.upsert import MAPPERS
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
+from crawler.normalize.posting import clean_item, normalize_item
 from pipelines.store import job_row
 from pipelines.validate import problems
 

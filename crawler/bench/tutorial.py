@@ -23,8 +23,7 @@ import dateparser
 import ftfy
 
 from crawler.items import JobPosting, item_fields
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
+from crawler.normalize.posting import clean_item, normalize_item
 
 DATE_FIELDS = {"posted_raw": "posted_at", "valid_through_raw": "valid_through"}
 TEXT_FIELDS = [f.name for f in fields(JobPosting) if f.name not in DATE_FIELDS]

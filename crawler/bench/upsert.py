@@ -24,8 +24,7 @@ from pathlib import Path
 
 from crawler.bench.corpus import JSON_SHAPES, derived_records
 from crawler.items import JobPosting
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
+from crawler.normalize.posting import clean_item, normalize_item
 from pipelines.store import FIELDS, Store, job_row
 from pipelines.validate import problems
 
