@@ -325,3 +325,74 @@ def test_a_requirement_next_to_company_words_still_counts():
 )
 def test_where_the_job_can_be_held_or_hired(text, expected):
     assert countries("Remote", None, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("We're seeking candidates in Portugal or Ireland for this role.", ["IE", "PT"]),
+        ("Applicants from Brazil, Chile and Colombia are welcome.", ["BR", "CL", "CO"]),
+        ("We are accepting applications from candidates based in Poland.", ["PL"]),
+        ("Candidates who are located in Japan only, please.", ["JP"]),
+    ],
+)
+def test_who_may_apply_is_a_location_statement(text, expected):
+    assert countries(text=text) == expected
+
+
+def test_candidates_sentences_about_the_company_are_not_the_job():
+    text = "Our company has helped candidates in Germany and France find jobs for 20 years."
+    assert countries(text=text) == []
+
+
+@pytest.mark.parametrize(
+    "location, text",
+    [
+        ("Remote (anywhere on the planet)", None),
+        ("Remote", "You can work from anywhere on earth, as long as you overlap 4 hours."),
+        ("Remote - anywhere around the world", None),
+    ],
+)
+def test_anywhere_on_the_globe_is_worldwide(location, text):
+    assert regions(location, text=text) == ["worldwide"]
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Canada (QC, NS or NB only)", ["CA"]),  # NB: New Brunswick, not a US code
+        ("Remote - India (KA, MH, TN)", ["IN"]),  # TN: Tamil Nadu, not Tunisia
+        ("Canada - Remote (ON, AL, and BC Only)", ["CA"]),  # a code written wrong, still CA's
+        ("Australia (NSW, WA, SA)", ["AU"]),  # SA: South Australia, not Saudi Arabia
+    ],
+)
+def test_codes_beside_the_one_country_named_are_its_regions(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Remote (ON, BC), Canada or USA (NY, CA)", ["CA", "US"]),
+        ("Toronto, ON or Austin, TX", ["CA", "US"]),  # no country named: cities and states
+        ("Canada or the United States (ON, TX)", ["CA", "US"]),
+    ],
+)
+def test_codes_stay_countries_or_states_when_no_single_country_owns_them(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize(
+    "title, location, expected_regions, expected_countries",
+    [
+        ("Data Engineer (Acme Europe GmbH)", "Remote", [], []),
+        ("Staff Engineer - Globex Asia Pacific Pte. Ltd.", None, [], []),
+        ("Account Manager (Initech Americas, Inc.) - Remote, EMEA", None, ["EMEA"], []),
+        ("Payroll Specialist, Umbrella Canada Ltd.", "Remote (Germany)", [], ["DE"]),
+    ],
+)
+def test_a_legal_entity_name_is_the_employer_not_a_place(
+    title, location, expected_regions, expected_countries
+):
+    where = parse_location(location, title)
+    assert where.regions == expected_regions and where.countries == expected_countries

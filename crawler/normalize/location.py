@@ -51,6 +51,8 @@ _ANYWHERE = (
     r"|\bworldwide\W{0,3}remote\b|\bno location restrictions?\b|\blocation[- ]independent\b"
     r"|\b(?:work|working|live|based|located|remote(?:ly)?)\s+(?:from\s+)?anywhere\b"
     r"(?!\s+(?:in|within|across|on)\b)"
+    # "anywhere on the globe", "anywhere on earth", "anywhere around the world"
+    r"|\banywhere\s+(?:on|around|across)\s+(?:the\s+)?(?:globe|planet|earth|world)\b"
 )
 REGION_PATTERNS: dict[str, str] = {
     "worldwide": rf"(?i:\bworld\s?wide\b|{_ANYWHERE})",
@@ -130,6 +132,10 @@ _STATEMENT = re.compile(
     r"|\brelocat(?:e|ion)\b[^.\n]{0,40}?\bto\b"
     r"|\b(?:able\s+to\s+hire|hire|hiring|employ)\s+(?:\w+\s+)?(?:in|from)\b"
     r"|\bopen\s+to\s+(?:candidates|applicants|people|residents|anyone)\b"
+    # "we are looking for candidates in the UK, Sweden...", "applicants from Brazil or
+    # Mexico are welcome", "accepting applications from"
+    r"|\b(?:candidates|applicants|applications)"
+    r"\s+(?:(?:who\s+are\s+)?(?:based|located|living)\s+)?(?:in|from)\b"
     r"|\bremote(?:ly)?\s*(?:\(|[-–—:/]\s)"
     r"|\bremote(?:ly)?,?\s+(?:in|within|from)\b"
     r"|\bcommuting\s+distance\b"
@@ -140,7 +146,7 @@ _STATEMENT = re.compile(
 # text says "location"), at one of these words, or at the word before "-based".
 _STATEMENT_WORDS = (
     "based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere", "relocat",
-    "able", "hir", "employ",
+    "able", "hir", "employ", "candidates", "applicants", "applications",
 )  # fmt: skip
 # Every match of _ANYWHERE holds one of these words, and starts with one of the others.
 _ANYWHERE_WORDS = ("anywhere", "global", "worldwide", "restriction", "independent")
@@ -408,11 +414,45 @@ def _city_state_pairs(text: str, min_population: int) -> set[str]:
     return found
 
 
+_TWO_CAPITALS = re.compile(r"(?<![\w.])[A-Z]{2}(?![\w.])")
+
+
+def _without_foreign_subdivisions(text: str) -> str:
+    """A field naming one country other than the US, with that country's state or province
+    codes beside it ("Canada - Remote (ON, AL, and BC Only)", "India (KA, MH, TN)"): its
+    two-letter codes are that country's regions, not countries nor US states, even the ones
+    written wrong ("AL" for Alberta). They are blanked out before the field is read."""
+    named = names_in(text) - {"US"}
+    if len(named) != 1:
+        return text
+    country = next(iter(named))
+    codes = [code for code in _TWO_CAPITALS.findall(text) if code not in _ALIASES_UPPER]
+    if not any(_is_subdivision_of(code, country) for code in codes):
+        return text
+    return _TWO_CAPITALS.sub(lambda m: m.group(0) if m.group(0) in _ALIASES_UPPER else "  ", text)
+
+
+# A legal entity's name ("Match Group Americas, LLC", "Acme Europe GmbH") names the employer,
+# not a place of work: its words are not read as regions or countries.
+_LEGAL_ENTITY = re.compile(
+    r"\b(?:[A-Z][\w&'’-]*\s+){0,4}[A-Z][\w&'’-]*,?\s+"
+    r"(?:LLC|L\.L\.C\.|Inc\.?|Ltd\.?|Limited|GmbH|S\.A\.|B\.V\.|BV|Pty|Pte|PLC|plc|Corp\.?"
+    r"|Corporation|S\.L\.|SAS|SARL|S\.r\.l\.|Oy|A/S|ApS|K\.K\.)(?![\w])"
+)
+
+
+def _without_entities(text: str | None) -> str | None:
+    if not text or not _LEGAL_ENTITY.search(text):
+        return text
+    return _LEGAL_ENTITY.sub(" ", text)
+
+
 @_cached_set
 def location_field_countries(text: str | None) -> set[str]:
     """Countries of a location field ("Remote, USA", "Gdańsk", "San Francisco, CA | NYC")."""
     if not text:
         return set()
+    text = _without_foreign_subdivisions(text)
     found = names_in(text) | _city_state_pairs(text, MIN_CITY)
     us_codes = _subdivisions()[1]
     previous = None
@@ -571,6 +611,7 @@ def parse_location(
     ``countries`` are the board's structured codes, kept and merged with what is read.
     """
     found = {c.upper() for c in countries or [] if isinstance(c, str) and c.strip()}
+    location_raw, title = _without_entities(location_raw), _without_entities(title)
     found |= location_field_countries(location_raw)
     regions = regions_in(location_raw or "")
     if location_raw and _PLACELESS.search(location_raw):
