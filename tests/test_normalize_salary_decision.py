@@ -84,3 +84,38 @@ def test_same_pay_is_an_overlap_of_annualised_ranges():
     assert not same_pay(yearly, check_salary(5000, 6000, "EUR", "month"))
     assert same_pay(check_salary(40000, None, "USD", "year"), yearly)
     assert not same_pay(Salary(), yearly)
+
+
+def test_a_pay_line_whose_amounts_the_description_gives_as_benefits_is_not_pay():
+    description = (
+        "Perks: a $1,500 home-office stipend when you join.\n"
+        "Learning: up to $2,500 per year learning budget."
+    )
+    decision = decide_pay(salary_raw="$1,500 - $2,500", description=description)
+    assert pay(decision) == (None, None, None, None) and decision.source is None
+    assert decision.raw is None  # the board's line stays in salary_raw
+    assert decision.notes[0].startswith("pay line '$1,500 - $2,500' is not pay")
+
+
+def test_a_pay_line_stays_pay_when_the_description_is_silent_or_calls_it_pay():
+    line = "$4,000 - $6,000"
+    assert pay(decide_pay(salary_raw=line, description="Great team.")) == (
+        4000,
+        6000,
+        "USD",
+        "month",
+    )
+    said = "The salary is $4,000 - $6,000, plus a $500 stipend."
+    assert decide_pay(salary_raw=line, description=said).source == "structured"
+
+
+def test_a_pay_line_with_its_period_stays_pay_whatever_the_description_says():
+    description = "We also cover up to $3,000 for dependent care and $4,000 for child care."
+    decision = decide_pay(salary_raw="$3,000 - $4,000 per month", description=description)
+    assert pay(decision) == (3000, 4000, "USD", "month") and decision.source == "structured"
+
+
+def test_the_description_pay_is_read_when_the_pay_line_is_a_benefit():
+    description = "Salary: €60,000 - €70,000 a year.\nWe cover up to €1,000 for child care and €2,000 for a gym membership."
+    decision = decide_pay(salary_raw="€1,000 - €2,000", description=description)
+    assert pay(decision) == (60000, 70000, "EUR", "year") and decision.source == "text"

@@ -14,7 +14,10 @@ normalise step only writes its answer onto the item. The rules (docs/normalisati
 2. Structured amounts that fail the checks become nulls with the reason in the notes, and
    the description's pay, if any, is read instead.
 3. **A board's pay line** with no amounts split out ("Salary: $80 - $140 per hour", a
-   RemoteWLB 💰 chip) is read as pay text and counts as ``structured``.
+   RemoteWLB 💰 chip) is read as pay text and counts as ``structured``, unless it states no
+   period and the description names its amounts only as something other than pay (a
+   RemoteWLB chip "$3,200 - $5,000" for "Annual maximum is $3,200 for health care, and $5000
+   for dependent care"): then it is no pay, with the reason in the notes.
 4. Otherwise the **description's** pay (``salary_source = "text"``, ``salary_raw`` = its
    sentence). Pay read from text that is implausible for its period becomes nulls with the
    sentence kept in ``salary_raw`` and the reason in the notes.
@@ -25,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crawler.normalize.salary.amounts import Salary, check_salary
-from crawler.normalize.salary.reading import TextSalary, salary_from_text
+from crawler.normalize.salary.reading import TextSalary, not_pay_sentence, salary_from_text
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,14 @@ def decide_pay(
     source = "text"
     if salary_raw and not structured:
         line = salary_from_text(salary_raw, countries, about_pay=True)
-        if line is not None:
+        other = None
+        if line is not None and line.problem is None and not line.period_stated:
+            other = not_pay_sentence(description, (line.min, line.max))
+        if other:
+            notes.append(f"pay line {salary_raw!r} is not pay: the description says {other!r}")
+            if text_pay is None:
+                return PayDecision(Salary(), None, None, tuple(notes))
+        elif line is not None:
             text_pay, source = line, "structured"
     if text_pay is None:
         return PayDecision(notes=tuple(notes))

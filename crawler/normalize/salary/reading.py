@@ -114,7 +114,10 @@ _NOT_PAY_NEAR = _re.compile(
     r"|raised?|series\s+[a-f]\b|valuation|valued|revenue|arr|sales|donations?|invest(?:ment|ors?|ed)?"
     r"|assets|worth|fees?|costs?|prices?|savings|spend|grants?|prizes?|awards?|referral|insurance"
     r"|coverage|per\s+(?:employee|user|seat|person)|signing|sign-on|relocation|tuition|credits?"
-    r"|tickets?|vouchers?|meals?|lunch(?:es)?|gym|wellness|subsid(?:y|ies|i[sz]ed)|memberships?)\b"
+    r"|tickets?|vouchers?|meals?|lunch(?:es)?|gym|wellness|subsid(?:y|ies|i[sz]ed)|memberships?"
+    # a benefit account's limit: "$3,200 for health care", "$5000 for dependent care", "HSA"
+    r"|(?:for|towards?)\s+(?:health|dependent|child|vision|dental|medical)\s*care|dependent\s+care"
+    r"|HRA|HSA|FSA)\b"
 )
 _NOT_PAY_SENTENCE = _re.compile(
     r"(?i)401\(?k\)?|\bretirement\b|\bpension\b|\bfunding\b|\braised\b|\bvaluation\b|\bseries\s+[a-f]\b"
@@ -144,7 +147,7 @@ _PERIOD_OF = {
 _COUNT_NOUN = _re.compile(
     r"\s*(?:-\s*)?(?:hours?|hrs?|days?|weeks?|wks?|months?|mos|years?|yrs?)\b", _re.I
 )
-_ADDED = _re.compile(r"\s*(?:\+|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
+_ADDED = _re.compile(r"\s*(?:\+|&|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
 _FROM = _re.compile(r"(?i)\b(?:from|starting\s+at|starts?\s+at|at\s+least|minimum|floor|min\.?)\b")
 _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
 
@@ -153,6 +156,7 @@ _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
 class TextSalary(Salary):
     raw: str | None = None
     currency_stated: bool = False  # an ISO code or unambiguous symbol, not a bare "$"
+    period_stated: bool = False  # the period is written, not inferred from the size
 
 
 def parse_amount(text: str) -> float | None:
@@ -313,6 +317,31 @@ def _period(
     return None, False
 
 
+def _written_currency(atom) -> str | None:
+    code = None
+    for token in (atom.group("pre"), atom.group("post")):
+        found, stated = _currency_of(token)
+        if found and (code is None or stated):
+            code = found
+    return code
+
+
+# What a marker can stand for: "$31K USD" and "$40K" are one currency, "€25K" and "$31K" two.
+_MARKER_CODES = {
+    "$": {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "BRL", "COP", "ARS", "CLP"},
+    "¥": {"JPY", "CNY"},
+    "kr": {"SEK", "NOK", "DKK", "ISK"},
+}
+
+
+def _other_currencies(a, b) -> bool:
+    """Do two amounts name different currencies? (Then they are two rates, not a range.)"""
+    x, y = _written_currency(a), _written_currency(b)
+    if not x or not y or x == y:
+        return False
+    return not (y in _MARKER_CODES.get(x, ()) or x in _MARKER_CODES.get(y, ()))
+
+
 def _candidates(sentence: str):
     """Single amounts and ranges: lists of consecutive atoms joined by a range separator."""
     atoms = _atoms(sentence)
@@ -323,6 +352,8 @@ def _candidates(sentence: str):
             between = sentence[group[-1].end() : atoms[i + 1].start()]
             if not _RANGE_SEP.fullmatch(between) or len(group) == 2:
                 break
+            if _other_currencies(group[-1], atoms[i + 1]):
+                break  # "€25.5K EUR/yr - $31K USD/yr": two rates, not one range
             group.append(atoms[i + 1])
             i += 1
         yield group
@@ -429,7 +460,7 @@ def _build(sentence: str, group, countries) -> TextSalary:
                 code, stated = found, is_stated
     if code in ("$", "¥", "kr"):
         code = _local(code, countries)
-    period, _ = _period(sentence, group[-1].end(), group)
+    period, period_stated = _period(sentence, group[-1].end(), group)
     lo, hi = (values[0], values[1]) if len(values) == 2 else (values[0], values[0])
     before = sentence[max(0, group[0].start() - 40) : group[0].start()]
     if len(values) == 1 and (group[0].group("plus") or _FROM.search(before)):
@@ -442,4 +473,34 @@ def _build(sentence: str, group, countries) -> TextSalary:
         top = hi if hi is not None else lo
         period = "hour" if top < 1000 else "month" if top < 20000 else "year"
     pay = check_salary(lo, hi, code, period)
-    return TextSalary(**vars(pay), raw=raw, currency_stated=stated and pay.currency is not None)
+    return TextSalary(
+        **vars(pay),
+        raw=raw,
+        currency_stated=stated and pay.currency is not None,
+        period_stated=period_stated,
+    )
+
+
+def not_pay_sentence(text: str | None, amounts) -> str | None:
+    """The first sentence of ``text`` naming ``amounts`` as something other than pay (a
+    benefit account's maximum, a stipend, a budget), when every amount is named so and none
+    is named as pay anywhere; else None. A board's pay line whose amounts the description
+    gives as "Annual maximum is $3,200 for health care, and $5000 for dependent care" is not
+    pay."""
+    wanted = {round(a, 2) for a in amounts if a is not None}
+    if not text or not wanted or not _DIGIT.search(text):
+        return None
+    seen: set[float] = set()
+    first = None
+    for _, sentence, previous in _sentences(text):
+        context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
+        facts = _Sentence(sentence, context)
+        for group in _candidates(sentence):
+            values = {round(v, 2) for v in map(_value, group) if v is not None} & wanted
+            if not values:
+                continue
+            if facts.about_pay or _score(facts, group) is not None:
+                return None  # named as pay, or in a sentence about pay
+            seen |= values
+            first = first or sentence.strip()
+    return first if seen == wanted else None
