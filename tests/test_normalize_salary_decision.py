@@ -116,6 +116,9 @@ def test_a_pay_line_with_its_period_stays_pay_whatever_the_description_says():
 
 
 def test_the_description_pay_is_read_when_the_pay_line_is_a_benefit():
-    description = "Salary: €60,000 - €70,000 a year.\nWe cover up to €1,000 for child care and €2,000 for a gym membership."
+    description = (
+        "Salary: €60,000 - €70,000 a year.\n"
+        "We cover up to €1,000 for child care and €2,000 for a gym membership."
+    )
     decision = decide_pay(salary_raw="€1,000 - €2,000", description=description)
     assert pay(decision) == (60000, 70000, "EUR", "year") and decision.source == "text"
