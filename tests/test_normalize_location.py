@@ -396,3 +396,23 @@ def test_a_legal_entity_name_is_the_employer_not_a_place(
 ):
     where = parse_location(location, title)
     assert where.regions == expected_regions and where.countries == expected_countries
+
+
+PERKS = (
+    "About the role: build payroll.\n\nWhat we offer:\n\nUnlimited PTO\n\n"
+    "Work from anywhere in Mexico and Colombia\n\nA learning budget\n"
+)
+
+
+def test_a_perks_list_does_not_add_places_to_a_posting_that_names_its_country():
+    assert countries("Remote - Brazil", text=PERKS) == ["BR"]
+    assert countries(None, "Data Engineer (Remote, Chile)", text=PERKS) == ["CL"]
+
+
+def test_a_perks_list_is_read_when_nothing_else_names_the_place():
+    assert countries("Remote", text=PERKS) == ["CO", "MX"]
+
+
+def test_a_location_line_after_a_perks_list_is_its_own_statement():
+    text = "Benefits include:\n\nHealth cover\n\nLocation: Remote (Portugal only)\n"
+    assert countries("Spain", text=text) == ["ES", "PT"]

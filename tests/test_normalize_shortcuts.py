@@ -108,6 +108,7 @@ SEARCHES = [
     (remote._HYBRID, remote._HYBRID_STARTS, {"at_line_start": True, "at_digit": True}),
     (remote._ONSITE, remote._ONSITE_STARTS, {"at_line_start": True}),
     (remote._REMOTE, remote._REMOTE_STARTS, {"at_line_start": True}),
+    (remote._WORK_ONSITE, remote._WORK_ONSITE_STARTS, {}),
     (location._ANYWHERE_RE, location._ANYWHERE_STARTS, {}),
     *[
         (regex, employment._TEXT_STARTS[kind], {"at_line_start": kind == "contract"})

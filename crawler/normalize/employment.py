@@ -85,13 +85,20 @@ _TEXT = {
         r"|\bfull[- ]?time\s+contractors?\b"
         r"|\b(?:1099|C2C|corp[- ]to[- ]corp)\s+(?:or\s+\w+\s+)?contract\b"
     ),
-    "part_time": re.compile(rf"(?i)\bpart[- ]?time\b{_PEOPLE}"),
+    "part_time": re.compile(
+        rf"(?i)\bpart[- ]?time\b{_PEOPLE}"
+        r"|\b(?:temps\s+partiel|teilzeit|tiempo\s+parcial|medio\s+tiempo|media\s+jornada"
+        r"|meio\s+per[íi]odo|tempo\s+parcial|tempo\s+parziale|deeltijd)\b"
+    ),
     "full_time": re.compile(
         r"(?i)\b(?:hire|hiring|seeking|looking\s+for|recruiting)\s+an?\s+(?:[\w-]+\s+)?"
         r"full[- ]?time\b"
         r"|\bon\s+a\s+full[- ]?time\s+basis\b|"
         rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
-        r"|remote|contract|permanent|employment)\b))",
+        r"|remote|contract|permanent|employment)\b))"
+        # the same words in the languages postings here are written in
+        r"|\b(?:temps\s+plein|vollzeit|tiempo\s+completo|jornada\s+completa|tempo\s+integral"
+        r"|tempo\s+pieno|voltijd)\b",
         re.M,
     ),
 }
@@ -102,9 +109,15 @@ _TEXT_WORDS = {
     "internship": ("intern",),
     "temporary": ("temp", "fixed", "seasonal"),
     "contract": ("contract", "freelance"),
-    "part_time": ("part-time", "part time", "parttime"),
-    "full_time": ("full-time", "full time", "fulltime"),
-}
+    "part_time": (
+        "part-time", "part time", "parttime", "partiel", "teilzeit", "parcial", "medio",
+        "media", "meio", "parziale", "deeltijd",
+    ),
+    "full_time": (
+        "full-time", "full time", "fulltime", "plein", "vollzeit", "completo", "completa",
+        "integral", "pieno", "voltijd",
+    ),
+}  # fmt: skip
 _LABEL_WORDS = ("type", "status", "commitment", "schedule")
 # The words every match of each _TEXT regex starts with (any case; "contract" matches may
 # also start at a line's start): the regex is tried only there (text.any_match).
@@ -115,10 +128,13 @@ _TEXT_STARTS = {
         "contract", "(contractor)", "as", "independent", "freelance", "(freelance)", "b2b",
         "full-time", "full time", "fulltime", "1099", "c2c", "corp",
     ),
-    "part_time": ("part-time", "part time", "parttime"),
+    "part_time": (
+        "part-time", "part time", "parttime", "temps", "teilzeit", "tiempo", "medio", "media",
+        "meio", "tempo", "deeltijd",
+    ),
     "full_time": (
         "hire", "hiring", "seeking", "looking", "recruiting", "full-time", "full time",
-        "fulltime", "on",
+        "fulltime", "on", "temps", "vollzeit", "tiempo", "jornada", "tempo", "voltijd",
     ),
 }  # fmt: skip
 
@@ -195,10 +211,22 @@ def _title_kinds(title: str | None) -> set[str]:
     return found
 
 
+# A kind named as the one *not* offered: "preference given to employees over b2b contract
+# employment", "a permanent position rather than a contract role", "instead of freelancers".
+_NOT_CHOSEN = re.compile(
+    r"(?i)\b(?:over|rather\s+than|instead\s+of)\s+(?:an?\s+)?(?:b2b\s+|1099\s+|independent\s+)?"
+    r"(?:contract(?:or)?s?|freelance(?:rs?)?|part[- ]?time|internships?|temporary)\b"
+)
+
+
 def _text_kinds(text: str | None) -> set[str]:
     if not text:
         return set()
     low = lowered(text)
+    if ("over" in low or "rather" in low or "instead" in low) and _NOT_CHOSEN.search(text):
+        # blanked, not removed: offsets of the rest stay (the scans use word positions)
+        text = _NOT_CHOSEN.sub(lambda m: " " * len(m.group(0)), text)
+        low = lowered(text)
     found = {
         kind
         for kind, regex in _TEXT.items()

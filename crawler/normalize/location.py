@@ -515,8 +515,39 @@ def _statement_starts(text: str) -> list[int] | None:
     return sorted(found)
 
 
-def location_statements(text: str | None) -> list[str]:
-    """The description's sentences about where the job is (see the module doc)."""
+# A list of perks: "Benefits include:", "Why Join Us:", "What we offer:". What it lists ("Work
+# from anywhere in Canada and USA", "Remote work within Europe") is the company's offer to all
+# its staff: it counts only when nothing else names the job's country.
+_PERKS_HEADING = re.compile(
+    r"(?i)\b(?:benefits?|perks?|why\s+(?:join|work)|what\s+we\s+offer|we\s+offer|our\s+offer"
+    r"|what['’]s\s+in\s+it|what\s+you['’]ll\s+get|you['’]ll\s+get)\b"
+)
+_HEADING_LINES = 25
+_LOCATION_LABEL = re.compile(r"(?i)\W{0,3}(?:\w+\s+)?locations?\b")
+
+
+def _in_perks_list(text: str, start: int) -> bool:
+    """Is ``start`` in a list announced by a perks heading (the nearest line before it, within
+    ``_HEADING_LINES`` lines, that ends with a colon)?"""
+    end = text.rfind("\n", 0, start)
+    for _ in range(_HEADING_LINES):
+        if end < 0:
+            return False
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end].rstrip()
+        if line.endswith(":"):
+            return bool(_PERKS_HEADING.search(line))
+        end = begin - 1
+    return False
+
+
+def location_statements(text: str | None, read_perks: bool = True) -> list[str]:
+    """The description's sentences about where the job is (see the module doc).
+
+    ``read_perks=False``: leave out what a perks list says ("Benefits include: ... Work from
+    anywhere in Canada and USA"), for a posting whose location field or title already names
+    its country: the list is the company's offer to all its staff. With nothing else to go on
+    ("Flexible Work Environment - work from almost anywhere in the US"), it is read."""
     if not text:
         return []
     starts = _statement_starts(text)
@@ -529,6 +560,12 @@ def location_statements(text: str | None) -> list[str]:
         sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
         if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
             continue
+        if (
+            not read_perks
+            and not _LOCATION_LABEL.match(text, start)
+            and _in_perks_list(text, start)
+        ):
+            continue  # a "Location:" line starts a section of its own
         # A list announced by a colon ("the following countries: Australia, Austria, ...")
         # is read to the sentence's end, however long.
         lead = text[match.end() : match.end() + 60]
@@ -627,7 +664,7 @@ def parse_location(
             abbreviation = _ABBREVIATION_SEGMENT.match(segment.strip(" .-–—"))
             if abbreviation and abbreviation.group(1) != "SEA":
                 found.add(_CITY_ABBREVIATIONS[abbreviation.group(1)])
-    for statement in location_statements(text):
+    for statement in location_statements(text, read_perks=not found):
         found |= _statement_countries(statement)
         regions |= _statement_regions(statement)
     # "work from anywhere", "no location restrictions" are specific enough to read anywhere.
