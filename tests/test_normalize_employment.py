@@ -180,3 +180,11 @@ def test_a_type_named_as_the_one_not_offered_is_not_the_roles(text):
 def test_a_type_offered_beside_one_not_chosen_still_counts():
     text = "This is a contract role. We chose contractors over full-time hires for speed."
     assert employment_type(text=text) == "contract"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["You must be available to work full time (40h/week).", "Able to work full-time, EU hours."],
+)
+def test_the_hours_asked_of_the_hire_are_the_type(text):
+    assert employment_type(text=text) == "full_time"

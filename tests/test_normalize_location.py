@@ -416,3 +416,33 @@ def test_a_perks_list_is_read_when_nothing_else_names_the_place():
 def test_a_location_line_after_a_perks_list_is_its_own_statement():
     text = "Benefits include:\n\nHealth cover\n\nLocation: Remote (Portugal only)\n"
     assert countries("Spain", text=text) == ["ES", "PT"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Work location:\n\nAustin, TX office, five days a week\n", ["US"]),
+        ("Locations:\n\n\nRemote within Germany\n\nAbout us", ["DE"]),
+    ],
+)
+def test_a_location_label_with_its_value_on_the_next_line(text, expected):
+    assert countries(text=text) == expected
+
+
+def test_whom_the_company_takes_for_this_job_counts_even_in_a_company_sentence():
+    text = "Acme is a distributed company and we hire candidates based in Mexico for this role."
+    assert countries(text=text) == ["MX"]
+    assert regions(text="We're a remote company, open to applicants in Europe for this job.") == [
+        "Europe"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This salary range is what we expect to pay candidates in the United States.",
+        "The pay range applies to applicants based in California; it differs elsewhere.",
+    ],
+)
+def test_whom_a_pay_range_is_for_is_not_where_the_job_is(text):
+    assert countries("Remote", text=text) == []

@@ -235,3 +235,27 @@ def test_working_on_site_said_of_the_role_is_on_site(text):
 )
 def test_occasional_or_conditional_on_site_work_is_not_the_workplace(text):
     assert decide_remote(None, "Remote", None, text) == "remote"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Join our team at the Lisbon office or remotely.",
+        "You can be based in Austin, Texas or remote, within the US.",
+    ],
+)
+def test_remote_offered_beside_a_place_is_remote(text):
+    assert decide_remote(None, None, None, text) == "remote"
+
+
+@pytest.mark.parametrize(
+    "location, title, expected",
+    [
+        ("US - Distributed", None, "remote"),
+        ("Distributed (EU)", None, "remote"),
+        (None, "Distributed Systems Engineer", None),  # the work's subject
+        ("Berlin", "Senior Engineer, Distributed Databases", None),
+    ],
+)
+def test_distributed_as_a_location_is_remote(location, title, expected):
+    assert decide_remote(None, location, title, None) == expected

@@ -93,7 +93,9 @@ _TEXT = {
     "full_time": re.compile(
         r"(?i)\b(?:hire|hiring|seeking|looking\s+for|recruiting)\s+an?\s+(?:[\w-]+\s+)?"
         r"full[- ]?time\b"
-        r"|\bon\s+a\s+full[- ]?time\s+basis\b|"
+        r"|\bon\s+a\s+full[- ]?time\s+basis\b"
+        # the hours asked of the hire: "Available to work full-time", "able to work full time"
+        r"|\b(?:available|able|expected|required|willing)\s+to\s+work\s+full[- ]?time\b|"
         rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
         r"|remote|contract|permanent|employment)\b))"
         # the same words in the languages postings here are written in
@@ -135,6 +137,7 @@ _TEXT_STARTS = {
     "full_time": (
         "hire", "hiring", "seeking", "looking", "recruiting", "full-time", "full time",
         "fulltime", "on", "temps", "vollzeit", "tiempo", "jornada", "tempo", "voltijd",
+        "available", "able", "expected", "required", "willing",
     ),
 }  # fmt: skip
 

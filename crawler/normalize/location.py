@@ -523,6 +523,19 @@ _PERKS_HEADING = re.compile(
     r"|what['’]s\s+in\s+it|what\s+you['’]ll\s+get|you['’]ll\s+get)\b"
 )
 _HEADING_LINES = 25
+# A statement about the company that goes on to say whom it takes *for this job*: "StackAdapt
+# is a Remote First company, we are open to candidates located anywhere in North America for
+# this position."
+_FOR_THIS_JOB = re.compile(r"(?i)[^.\n]{0,120}?\bfor\s+this\s+(?:position|role|job|opening)\b")
+_WHO_MAY_APPLY = re.compile(r"(?i)candidates|applicants|applications")
+# Who the pay figures are for, not where the job is: "the expected salary for candidates in
+# the U.S.", "this range applies to applicants in California".
+_ABOUT_PAY = re.compile(r"(?i)\b(?:salary|salaries|pay|compensation|range|wages?|rates?)\b")
+# A "Location:" label with nothing after it on its line, and its value a few lines on.
+_EMPTY_LABEL = re.compile(
+    r"(?i)\W{0,3}(?:work\s+|job\s+|office\s+|remote\s+|hiring\s+)?locations?\s*(?:\(s\))?"
+    r"\s*[:\-–]\W*\n(?:\W*\n){0,3}(?=[^\n]*\w)"
+)
 _LOCATION_LABEL = re.compile(r"(?i)\W{0,3}(?:\w+\s+)?locations?\b")
 
 
@@ -558,7 +571,16 @@ def location_statements(text: str | None, read_perks: bool = True) -> list[str]:
     for match in matches:
         start = match.start()
         sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
-        if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
+        before = text[max(sentence_start, start - 60) : start]
+        if _ABOUT_COMPANY.search(before) and not _FOR_THIS_JOB.match(text, match.end()):
+            continue
+        if _WHO_MAY_APPLY.match(text, start) and _ABOUT_PAY.search(text[sentence_start:start]):
+            continue  # "the expected salary for candidates in the U.S."
+        label_end = _EMPTY_LABEL.match(text, start)
+        if label_end:
+            # "Location:" alone on its line: its value is the next line with words
+            line_end = text.find("\n", label_end.end())
+            spans.append(text[start : line_end if line_end >= 0 else len(text)])
             continue
         if (
             not read_perks

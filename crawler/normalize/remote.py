@@ -99,7 +99,10 @@ _REMOTE = re.compile(
     r"|^\W{0,3}(?:work\s*)?(?:location|arrangement|setting|mode)\s*[:\-–]\s*remote\b"
     rf"|\bwork(?:ing)?\s+(?:from\s+home|remotely)\b{_NOT_A_BENEFIT}|\bWFH\b{_NOT_A_BENEFIT}"
     r"|#LI-Remote\b|\bremote[- ]first\b|\bremote\s*\((?:full|part)[- ]time\)"
-    r"|\bopen\s+to\s+(?:fully\s+)?remote\s+(?:employees|candidates|applicants|workers)\b",
+    r"|\bopen\s+to\s+(?:fully\s+)?remote\s+(?:employees|candidates|applicants|workers)\b"
+    # remote offered beside a place, closing the clause: "join our team in Warsaw, Poland or
+    # remote.", "based in Lisbon or remotely, from anywhere in Portugal"
+    r"|\bor\s+(?:fully\s+)?remote(?:ly)?\s*(?:[.!;,)]|$)",
     re.M,
 )
 # The words every match of each regex starts with (any case); _HYBRID, _ONSITE and _REMOTE
@@ -119,7 +122,7 @@ _ONSITE_WORDS = (*_ONSITE_PLACE_WORDS, "based")
 _ONSITE_STARTS = ("this", "the", *_ONSITE_WORDS)
 _REMOTE_STARTS = (
     "full", "100%", "completely", "entirely", "remote", "this", "the", "work", "wfh", "#li-remote",
-    "open",
+    "open", "or",
 )  # fmt: skip
 # Location fields and titles: the words themselves are the statement.
 # "Hybrid Cloud Engineer", "Hybrid App Developer": hybrid as the work's subject.
@@ -137,6 +140,11 @@ _FIELD_ONSITE = re.compile(r"(?i)\b(?:on-?site|in[- ]office|in[- ]person|office[
 _FIELD_REMOTE = re.compile(
     r"(?i)\bremote(?:ly)?\b|\banywhere\b|\bwork from home\b|\btelecommute\b|\bworld\s?wide\b"
 )
+
+
+# "Distributed" as a whole part of a location field ("US - Distributed", "Distributed (EU)")
+# is remote; in a title it is the work's subject ("Distributed Systems Engineer").
+_DISTRIBUTED = re.compile(r"(?i)(?:^|[-–—,/|(]\s*)distributed\s*(?:$|[-–—,/|()])")
 
 
 def remote_from_raw(raw) -> str | None:
@@ -361,7 +369,11 @@ def decide_remote(
         return structured
     if structured == "remote":
         return _restriction(text) or "remote"
-    field = remote_from_field(location_raw) or remote_from_field(title)
+    field = (
+        remote_from_field(location_raw)
+        or ("remote" if location_raw and _DISTRIBUTED.search(location_raw) else None)
+        or remote_from_field(title)
+    )
     if field in ("hybrid", "onsite"):
         return field
     said = _restriction(text)
