@@ -188,3 +188,26 @@ def test_a_type_offered_beside_one_not_chosen_still_counts():
 )
 def test_the_hours_asked_of_the_hire_are_the_type(text):
     assert employment_type(text=text) == "full_time"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Minimum of 3+ years of post-internship, full-time, professional experience.",
+        "2-4 years of part-time or full-time industry experience with Go.",
+        "At least 5 years of contract or freelance development experience.",
+    ],
+)
+def test_the_experience_asked_for_is_not_the_roles_type(text):
+    assert employment_type(text=text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("**Full-time - Remote, Canada**\n\nWe build tools.", "full_time"),
+        ("Part-time – 20h/week\n\nAbout us", "part_time"),
+    ],
+)
+def test_a_type_heading_followed_by_a_dash(text, expected):
+    assert employment_type(text=text) == expected

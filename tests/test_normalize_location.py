@@ -446,3 +446,28 @@ def test_whom_the_company_takes_for_this_job_counts_even_in_a_company_sentence()
 )
 def test_whom_a_pay_range_is_for_is_not_where_the_job_is(text):
     assert countries("Remote", text=text) == []
+
+
+@pytest.mark.parametrize(
+    "location, expected", [("Cebu City, Philippines", ["PH"]), ("Taichung City - Remote", ["TW"])]
+)
+def test_a_city_written_with_city_after_its_name(location, expected):
+    assert countries(location) == expected
+
+
+def test_a_candidate_who_resides_somewhere_is_a_location_statement():
+    text = "The candidate must be fluent in Portuguese and currently resides in Latin America."
+    assert regions(text=text) == ["LATAM"]
+    assert countries(text="Whoever joins resides in Chile, ideally Santiago.") == ["CL"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Remote Work! Work anywhere you'd like in Brazil.", ["BR"]),
+        ("You can work from anywhere you want within Canada.", ["CA"]),
+    ],
+)
+def test_anywhere_you_like_in_a_country_is_that_country_not_worldwide(text, expected):
+    where = parse_location(None, None, text)
+    assert where.countries == expected and where.regions == []

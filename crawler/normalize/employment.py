@@ -70,6 +70,7 @@ _TEXT = {
     # "prior internship experience").
     "internship": re.compile(
         r"(?i)(?<!previous )(?<!prior )(?<!past )(?<!from )(?<!excluding )(?<!including )"
+        r"(?<!post-)(?<!post )(?<!non-)"  # "3+ years of post-internship experience"
         r"\binternship\b(?!\s+(?:program\s+for\s+|experience))|\bintern\s+(?:role|position)\b"
     ),
     "temporary": re.compile(
@@ -96,8 +97,8 @@ _TEXT = {
         r"|\bon\s+a\s+full[- ]?time\s+basis\b"
         # the hours asked of the hire: "Available to work full-time", "able to work full time"
         r"|\b(?:available|able|expected|required|willing)\s+to\s+work\s+full[- ]?time\b|"
-        rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
-        r"|remote|contract|permanent|employment)\b))"
+        rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|\s[-–—]\s|$"
+        r"|\s+(?:role|position|job|opportunity|remote|contract|permanent|employment)\b))"
         # the same words in the languages postings here are written in
         r"|\b(?:temps\s+plein|vollzeit|tiempo\s+completo|jornada\s+completa|tempo\s+integral"
         r"|tempo\s+pieno|voltijd)\b",
@@ -222,14 +223,24 @@ _NOT_CHOSEN = re.compile(
 )
 
 
+# The experience asked for is past work, not this role: "3+ years of post-internship,
+# full-time, hands-on experience", "2 years of full-time professional experience".
+_EXPERIENCE = re.compile(r"(?i)\b\d+\+?\s*(?:-\s*\d+\s*)?years?\s+of\s+[^.\n]{0,100}?experience\b")
+_NOT_THE_ROLES = (
+    (("over", "rather", "instead"), _NOT_CHOSEN),
+    (("experience",), _EXPERIENCE),
+)
+
+
 def _text_kinds(text: str | None) -> set[str]:
     if not text:
         return set()
     low = lowered(text)
-    if ("over" in low or "rather" in low or "instead" in low) and _NOT_CHOSEN.search(text):
-        # blanked, not removed: offsets of the rest stay (the scans use word positions)
-        text = _NOT_CHOSEN.sub(lambda m: " " * len(m.group(0)), text)
-        low = lowered(text)
+    for words, regex in _NOT_THE_ROLES:
+        if any(word in low for word in words) and regex.search(text):
+            # blanked, not removed: offsets of the rest stay (the scans use word positions)
+            text = regex.sub(lambda m: " " * len(m.group(0)), text)
+            low = lowered(text)
     found = {
         kind
         for kind, regex in _TEXT.items()

@@ -50,7 +50,8 @@ _ANYWHERE = (
     r"|\bremote\W{0,3}(?:global(?:ly)?|worldwide)\b"
     r"|\bworldwide\W{0,3}remote\b|\bno location restrictions?\b|\blocation[- ]independent\b"
     r"|\b(?:work|working|live|based|located|remote(?:ly)?)\s+(?:from\s+)?anywhere\b"
-    r"(?!\s+(?:in|within|across|on)\b)"
+    # "anywhere in Canada", "anywhere you'd like in Turkey": a place follows
+    r"(?!\s+(?:you(?:['’]d)?\s+(?:like|want|wish|choose|prefer)\s+)?(?:in|within|across|on)\b)"
     # "anywhere on the globe", "anywhere on earth", "anywhere around the world"
     r"|\banywhere\s+(?:on|around|across)\s+(?:the\s+)?(?:globe|planet|earth|world)\b"
 )
@@ -126,7 +127,7 @@ _STATE_AFTER_CITY = re.compile(r"\b([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}
 # Description sentences that say where the job is or who may apply.
 _STATEMENT = re.compile(
     r"(?im)^\W{0,3}(?:work\s+|job\s+|office\s+|remote\s+|hiring\s+)?locations?\s*(?:\(s\))?\s*[:\-–]"
-    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|at|within|of|outside)\b"
+    r"|\b(?:based|located|living|live|lives|reside|resides|residing|resident|residents)\s+(?:in|at|within|of|outside)\b"
     # "relocation assistance to one of our offices in ...", "able to hire in the following
     # countries: ..."
     r"|\brelocat(?:e|ion)\b[^.\n]{0,40}?\bto\b"
@@ -139,7 +140,7 @@ _STATEMENT = re.compile(
     r"|\bremote(?:ly)?\s*(?:\(|[-–—:/]\s)"
     r"|\bremote(?:ly)?,?\s+(?:in|within|from)\b"
     r"|\bcommuting\s+distance\b"
-    r"|\banywhere\s+(?:in|within)\b"
+    r"|\banywhere\s+(?:you(?:['’]d)?\s+(?:like|want|wish|choose|prefer)\s+)?(?:in|within)\b"
     r"|\b[\w.]+-based\s*,?\s+(?:\w+\s+){0,2}(?:role|position|job|opportunity|remote|candidates?|applicants?)\b"
 )
 # Where a _STATEMENT match can start: at the start of a line ("Location:", only when the
@@ -286,6 +287,10 @@ def _city_country(name: str, min_population: int) -> str | None:
         r"(?i)^(?:metro|greater)\s+|\s+(?:area|metro(?:politan)? area)$", "", name.strip()
     )
     hit = _cities().get(_fold(name))
+    if hit is None and re.search(r"(?i)\s+city$", name):
+        # "Taipei City", "Cebu City": the city under its plain name ("Mexico City" and
+        # "Quezon City" are found under their own)
+        hit = _cities().get(_fold(name[: -len("city")].strip()))
     return hit[0] if hit and hit[1] >= min_population else None
 
 
