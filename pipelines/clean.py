@@ -5,8 +5,8 @@ The rule is ``crawler/normalize/posting.clean_item``; this step applies and coun
 
 from __future__ import annotations
 
-from crawler.items import JobPosting
 from crawler.normalize.posting import clean_item
+from crawler.sources.items import JobPosting
 from pipelines.counts import CountingPipeline
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from crawler.items import JobPosting
 from crawler.normalize.dates import parse_datetime
 from crawler.normalize.posting import normalize_item
+from crawler.sources.items import JobPosting
 from pipelines.counts import CountingPipeline
 
 logger = logging.getLogger(__name__)

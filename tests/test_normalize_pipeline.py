@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.items import JobPosting
 from crawler.normalize.posting import clean_item, normalize_item
+from crawler.sources.items import JobPosting
 from spiders.remoteok import parse_record
 from tests.conftest import MIRROR, load_json
 

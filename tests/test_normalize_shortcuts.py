@@ -17,7 +17,6 @@ import sys
 import html_text
 import pytest
 
-from crawler.accuracy import BOARDS
 from crawler.normalize import employment, location, remote, seniority
 from crawler.normalize.posting import clean_item
 from crawler.normalize.salary import reading as salary
@@ -33,6 +32,7 @@ from crawler.normalize.text import (
     matches_from,
     sanitize_html,
 )
+from crawler.tools.accuracy import BOARDS
 
 # Letters the regex engine folds in ways str.lower does not, and a character that
 # lower-cases to two (so offsets move).

@@ -15,10 +15,10 @@ import unicodedata
 import ftfy
 import pytest
 
-from crawler.accuracy import BOARDS
 from crawler.normalize import text as T
 from crawler.normalize.posting import clean_item
 from crawler.normalize.text import clean_block, fix_mojibake, html_to_text, sanitize_html
+from crawler.tools.accuracy import BOARDS
 
 # Characters on either side of every byte-level check: the mojibake lead letters and their
 # neighbours, second-class characters, surrogates, controls, odd and zero-width spaces,

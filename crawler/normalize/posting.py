@@ -24,7 +24,6 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from crawler.items import JobPosting
 from crawler.normalize.dates import iso_utc, to_utc_iso
 from crawler.normalize.employment import employment_type
 from crawler.normalize.location import parse_location
@@ -38,6 +37,7 @@ from crawler.normalize.text import (
     normalize_tags,
     sanitize_html,
 )
+from crawler.sources.items import JobPosting
 
 logger = logging.getLogger(__name__)
 
