@@ -62,7 +62,7 @@ def test_every_unseen_posting_is_produced_and_labelled(unseen):
 def test_the_holdout_is_produced_whole():
     holdout = evaluate_holdout()
     assert holdout.missing == [] and holdout.rejected == [] and holdout.unlabelled == []
-    assert holdout.total >= 50
+    assert holdout.total >= 30  # a fresh sample after every round of rule changes
 
 
 def test_the_command_reports_written_against_unseen_and_holdout_apart(capsys, report, unseen):

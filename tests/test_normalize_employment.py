@@ -147,3 +147,67 @@ def test_board_value_and_title_follow_one_precedence(raw, title, expected):
 )
 def test_description_statements_about_the_role(text, expected):
     assert employment_type(None, "Engineer", None, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Poste à temps plein, basé à Lyon.", "full_time"),
+        ("Contrato indefinido, jornada completa.", "full_time"),
+        ("Vaga em tempo integral para desenvolvedor.", "full_time"),
+        ("Wir suchen dich in Vollzeit (40 Std./Woche).", "full_time"),
+        ("Emploi à temps partiel (20 heures).", "part_time"),
+        ("Puesto de medio tiempo para estudiantes.", "part_time"),
+        ("Die Stelle ist in Teilzeit oder Vollzeit möglich.", "part_time"),  # precedence
+    ],
+)
+def test_type_words_in_other_languages(text, expected):
+    assert employment_type(text=text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We prefer a permanent employee rather than a contract role for this team.",
+        "Employment is through our Romanian entity, instead of a B2B contract.",
+        "Preference is given to employees over independent contractors.",
+    ],
+)
+def test_a_type_named_as_the_one_not_offered_is_not_the_roles(text):
+    assert employment_type(text=text) is None
+
+
+def test_a_type_offered_beside_one_not_chosen_still_counts():
+    text = "This is a contract role. We chose contractors over full-time hires for speed."
+    assert employment_type(text=text) == "contract"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["You must be available to work full time (40h/week).", "Able to work full-time, EU hours."],
+)
+def test_the_hours_asked_of_the_hire_are_the_type(text):
+    assert employment_type(text=text) == "full_time"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Minimum of 3+ years of post-internship, full-time, professional experience.",
+        "2-4 years of part-time or full-time industry experience with Go.",
+        "At least 5 years of contract or freelance development experience.",
+    ],
+)
+def test_the_experience_asked_for_is_not_the_roles_type(text):
+    assert employment_type(text=text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("**Full-time - Remote, Canada**\n\nWe build tools.", "full_time"),
+        ("Part-time – 20h/week\n\nAbout us", "part_time"),
+    ],
+)
+def test_a_type_heading_followed_by_a_dash(text, expected):
+    assert employment_type(text=text) == expected

@@ -325,3 +325,149 @@ def test_a_requirement_next_to_company_words_still_counts():
 )
 def test_where_the_job_can_be_held_or_hired(text, expected):
     assert countries("Remote", None, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("We're seeking candidates in Portugal or Ireland for this role.", ["IE", "PT"]),
+        ("Applicants from Brazil, Chile and Colombia are welcome.", ["BR", "CL", "CO"]),
+        ("We are accepting applications from candidates based in Poland.", ["PL"]),
+        ("Candidates who are located in Japan only, please.", ["JP"]),
+    ],
+)
+def test_who_may_apply_is_a_location_statement(text, expected):
+    assert countries(text=text) == expected
+
+
+def test_candidates_sentences_about_the_company_are_not_the_job():
+    text = "Our company has helped candidates in Germany and France find jobs for 20 years."
+    assert countries(text=text) == []
+
+
+@pytest.mark.parametrize(
+    "location, text",
+    [
+        ("Remote (anywhere on the planet)", None),
+        ("Remote", "You can work from anywhere on earth, as long as you overlap 4 hours."),
+        ("Remote - anywhere around the world", None),
+    ],
+)
+def test_anywhere_on_the_globe_is_worldwide(location, text):
+    assert regions(location, text=text) == ["worldwide"]
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Canada (QC, NS or NB only)", ["CA"]),  # NB: New Brunswick, not a US code
+        ("Remote - India (KA, MH, TN)", ["IN"]),  # TN: Tamil Nadu, not Tunisia
+        ("Canada - Remote (ON, AL, and BC Only)", ["CA"]),  # a code written wrong, still CA's
+        ("Australia (NSW, WA, SA)", ["AU"]),  # SA: South Australia, not Saudi Arabia
+    ],
+)
+def test_codes_beside_the_one_country_named_are_its_regions(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("Remote (ON, BC), Canada or USA (NY, CA)", ["CA", "US"]),
+        ("Toronto, ON or Austin, TX", ["CA", "US"]),  # no country named: cities and states
+        ("Canada or the United States (ON, TX)", ["CA", "US"]),
+    ],
+)
+def test_codes_stay_countries_or_states_when_no_single_country_owns_them(location, expected):
+    assert countries(location) == expected
+
+
+@pytest.mark.parametrize(
+    "title, location, expected_regions, expected_countries",
+    [
+        ("Data Engineer (Acme Europe GmbH)", "Remote", [], []),
+        ("Staff Engineer - Globex Asia Pacific Pte. Ltd.", None, [], []),
+        ("Account Manager (Initech Americas, Inc.) - Remote, EMEA", None, ["EMEA"], []),
+        ("Payroll Specialist, Umbrella Canada Ltd.", "Remote (Germany)", [], ["DE"]),
+    ],
+)
+def test_a_legal_entity_name_is_the_employer_not_a_place(
+    title, location, expected_regions, expected_countries
+):
+    where = parse_location(location, title)
+    assert where.regions == expected_regions and where.countries == expected_countries
+
+
+PERKS = (
+    "About the role: build payroll.\n\nWhat we offer:\n\nUnlimited PTO\n\n"
+    "Work from anywhere in Mexico and Colombia\n\nA learning budget\n"
+)
+
+
+def test_a_perks_list_does_not_add_places_to_a_posting_that_names_its_country():
+    assert countries("Remote - Brazil", text=PERKS) == ["BR"]
+    assert countries(None, "Data Engineer (Remote, Chile)", text=PERKS) == ["CL"]
+
+
+def test_a_perks_list_is_read_when_nothing_else_names_the_place():
+    assert countries("Remote", text=PERKS) == ["CO", "MX"]
+
+
+def test_a_location_line_after_a_perks_list_is_its_own_statement():
+    text = "Benefits include:\n\nHealth cover\n\nLocation: Remote (Portugal only)\n"
+    assert countries("Spain", text=text) == ["ES", "PT"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Work location:\n\nAustin, TX office, five days a week\n", ["US"]),
+        ("Locations:\n\n\nRemote within Germany\n\nAbout us", ["DE"]),
+    ],
+)
+def test_a_location_label_with_its_value_on_the_next_line(text, expected):
+    assert countries(text=text) == expected
+
+
+def test_whom_the_company_takes_for_this_job_counts_even_in_a_company_sentence():
+    text = "Acme is a distributed company and we hire candidates based in Mexico for this role."
+    assert countries(text=text) == ["MX"]
+    assert regions(text="We're a remote company, open to applicants in Europe for this job.") == [
+        "Europe"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This salary range is what we expect to pay candidates in the United States.",
+        "The pay range applies to applicants based in California; it differs elsewhere.",
+    ],
+)
+def test_whom_a_pay_range_is_for_is_not_where_the_job_is(text):
+    assert countries("Remote", text=text) == []
+
+
+@pytest.mark.parametrize(
+    "location, expected", [("Cebu City, Philippines", ["PH"]), ("Taichung City - Remote", ["TW"])]
+)
+def test_a_city_written_with_city_after_its_name(location, expected):
+    assert countries(location) == expected
+
+
+def test_a_candidate_who_resides_somewhere_is_a_location_statement():
+    text = "The candidate must be fluent in Portuguese and currently resides in Latin America."
+    assert regions(text=text) == ["LATAM"]
+    assert countries(text="Whoever joins resides in Chile, ideally Santiago.") == ["CL"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Remote Work! Work anywhere you'd like in Brazil.", ["BR"]),
+        ("You can work from anywhere you want within Canada.", ["CA"]),
+    ],
+)
+def test_anywhere_you_like_in_a_country_is_that_country_not_worldwide(text, expected):
+    where = parse_location(None, None, text)
+    assert where.countries == expected and where.regions == []

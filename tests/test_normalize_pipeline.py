@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import JobPosting
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
 from spiders.remoteok import parse_record
 from tests.conftest import MIRROR, load_json
 

@@ -192,3 +192,70 @@ def test_a_role_based_in_an_office_is_on_site_and_a_benefit_is_no_workplace():
     perks = "Perks: home office budget, work from home stipend, WFH allowance."
     assert decide_remote(None, "Chicago, IL", None, perks) is None
     assert decide_remote(None, None, None, "This role is open to remote candidates.") == "remote"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Based in our Denver office. Remote work may be considered in exceptional cases.",
+        "Remote arrangements can be approved for specific circumstances only.",
+        "Fully remote work is considered only on a case-by-case basis.",
+    ],
+)
+def test_remote_as_an_exception_is_on_site(text):
+    assert decide_remote(None, "Remote - US", None, text) == "onsite"
+
+
+def test_remote_that_will_be_considered_for_everyone_is_no_exception():
+    text = "We are a distributed team; remote work will be considered for all candidates."
+    assert decide_remote(None, "Remote", None, text) == "remote"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You will be working onsite at our Austin plant, supporting the assembly line.",
+        "The team works in person in Chicago and ships weekly.",
+        "Engineers here work on-site with the hardware every day.",
+    ],
+)
+def test_working_on_site_said_of_the_role_is_on_site(text):
+    assert decide_remote(None, None, None, text) == "onsite"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The role may require working on-site for launches.",
+        "Be willing to work onsite when needed.",
+        "There is potential to work onsite with key clients.",
+        "You will occasionally work in person with the team at offsites.",
+        "Travel to work on-site with customers twice a quarter.",
+    ],
+)
+def test_occasional_or_conditional_on_site_work_is_not_the_workplace(text):
+    assert decide_remote(None, "Remote", None, text) == "remote"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Join our team at the Lisbon office or remotely.",
+        "You can be based in Austin, Texas or remote, within the US.",
+    ],
+)
+def test_remote_offered_beside_a_place_is_remote(text):
+    assert decide_remote(None, None, None, text) == "remote"
+
+
+@pytest.mark.parametrize(
+    "location, title, expected",
+    [
+        ("US - Distributed", None, "remote"),
+        ("Distributed (EU)", None, "remote"),
+        (None, "Distributed Systems Engineer", None),  # the work's subject
+        ("Berlin", "Senior Engineer, Distributed Databases", None),
+    ],
+)
+def test_distributed_as_a_location_is_remote(location, title, expected):
+    assert decide_remote(None, location, title, None) == expected

@@ -299,3 +299,34 @@ def test_range_ends_with_words_or_asides_between_them(text, expected):
 
 def test_perk_amounts_are_not_pay():
     assert salary_from_text("Perks: meal vouchers worth 400 RON/month, gym membership") is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Pay: £48K GBP/yr - €56K EUR/yr, depending on location.", (48000, 48000, "GBP", "year")),
+        ("Salary: CHF 110,000 – EUR 95,000 per year", (110000, 110000, "CHF", "year")),
+        # the same currency written two ways is still one range
+        ("Salary: $90K - $120K USD per year", (90000, 120000, "USD", "year")),
+        ("Salary: US$90,000 - $120,000 a year", (90000, 120000, "USD", "year")),
+    ],
+)
+def test_two_currencies_joined_by_a_dash_are_two_rates_not_a_range(text, expected):
+    assert read(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We cover up to $2,500 for dependent care each year.",
+        "Annual maximum is $1,800 for vision care and $2,000 for dental care.",
+        "The company contributes $1,000 a year to your HSA.",
+    ],
+)
+def test_a_benefit_accounts_limit_is_not_pay(text):
+    assert read(text, ["US"]) is None
+
+
+def test_a_bonus_joined_with_an_ampersand_does_not_hide_the_pay():
+    text = "Base pay: $120,000-140,000 & a yearly bonus based on results."
+    assert read(text) == (120000, 140000, "USD", "year")

@@ -17,7 +17,9 @@ import sys
 import html_text
 import pytest
 
-from crawler.normalize import employment, location, remote, salary, seniority
+from crawler.normalize import employment, location, remote, seniority
+from crawler.normalize.posting import clean_item
+from crawler.normalize.salary import reading as salary
 from crawler.normalize.text import (
     _layout_text,
     _parse_html,
@@ -31,7 +33,6 @@ from crawler.normalize.text import (
     sanitize_html,
 )
 from crawler.tools.accuracy import BOARDS
-from pipelines.clean import clean_item
 
 # Letters the regex engine folds in ways str.lower does not, and a character that
 # lower-cases to two (so offsets move).
@@ -107,6 +108,7 @@ SEARCHES = [
     (remote._HYBRID, remote._HYBRID_STARTS, {"at_line_start": True, "at_digit": True}),
     (remote._ONSITE, remote._ONSITE_STARTS, {"at_line_start": True}),
     (remote._REMOTE, remote._REMOTE_STARTS, {"at_line_start": True}),
+    (remote._WORK_ONSITE, remote._WORK_ONSITE_STARTS, {}),
     (location._ANYWHERE_RE, location._ANYWHERE_STARTS, {}),
     *[
         (regex, employment._TEXT_STARTS[kind], {"at_line_start": kind == "contract"})

@@ -16,9 +16,9 @@ import ftfy
 import pytest
 
 from crawler.normalize import text as T
+from crawler.normalize.posting import clean_item
 from crawler.normalize.text import clean_block, fix_mojibake, html_to_text, sanitize_html
 from crawler.tools.accuracy import BOARDS
-from pipelines.clean import clean_item
 
 # Characters on either side of every byte-level check: the mojibake lead letters and their
 # neighbours, second-class characters, surrogates, controls, odd and zero-width spaces,
@@ -154,7 +154,7 @@ def test_experience_is_read_from_the_sentences_holding_year_as_from_every_senten
 
 
 def test_a_pay_sentence_is_found_where_its_words_start_as_a_full_search_finds_it():
-    from crawler.normalize import salary
+    from crawler.normalize.salary import reading as salary
 
     contexts = [
         sentence
@@ -179,7 +179,7 @@ def test_a_pay_sentence_is_found_where_its_words_start_as_a_full_search_finds_it
 def test_every_written_currency_holds_a_currency_hint():
     import re
 
-    from crawler.normalize import salary
+    from crawler.normalize.salary import reading as salary
 
     currency = re.compile(salary._CUR)
     tokens = [symbol for symbol, _ in salary._SYMBOLS] + list(salary._CODES)
@@ -197,7 +197,7 @@ def test_every_written_currency_holds_a_currency_hint():
 def test_pay_skipping_sentences_without_currency_or_pay_words_reads_the_same(monkeypatch):
     import re
 
-    from crawler.normalize import salary
+    from crawler.normalize.salary import reading as salary
 
     texts = [
         item.description_text

@@ -70,6 +70,7 @@ _TEXT = {
     # "prior internship experience").
     "internship": re.compile(
         r"(?i)(?<!previous )(?<!prior )(?<!past )(?<!from )(?<!excluding )(?<!including )"
+        r"(?<!post-)(?<!post )(?<!non-)"  # "3+ years of post-internship experience"
         r"\binternship\b(?!\s+(?:program\s+for\s+|experience))|\bintern\s+(?:role|position)\b"
     ),
     "temporary": re.compile(
@@ -85,13 +86,22 @@ _TEXT = {
         r"|\bfull[- ]?time\s+contractors?\b"
         r"|\b(?:1099|C2C|corp[- ]to[- ]corp)\s+(?:or\s+\w+\s+)?contract\b"
     ),
-    "part_time": re.compile(rf"(?i)\bpart[- ]?time\b{_PEOPLE}"),
+    "part_time": re.compile(
+        rf"(?i)\bpart[- ]?time\b{_PEOPLE}"
+        r"|\b(?:temps\s+partiel|teilzeit|tiempo\s+parcial|medio\s+tiempo|media\s+jornada"
+        r"|meio\s+per[íi]odo|tempo\s+parcial|tempo\s+parziale|deeltijd)\b"
+    ),
     "full_time": re.compile(
         r"(?i)\b(?:hire|hiring|seeking|looking\s+for|recruiting)\s+an?\s+(?:[\w-]+\s+)?"
         r"full[- ]?time\b"
-        r"|\bon\s+a\s+full[- ]?time\s+basis\b|"
-        rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|$|\s+(?:role|position|job|opportunity"
-        r"|remote|contract|permanent|employment)\b))",
+        r"|\bon\s+a\s+full[- ]?time\s+basis\b"
+        # the hours asked of the hire: "Available to work full-time", "able to work full time"
+        r"|\b(?:available|able|expected|required|willing)\s+to\s+work\s+full[- ]?time\b|"
+        rf"(?i:\bfull[- ]?time\b){_PEOPLE}(?=\s*(?:[,)/·|]|\s[-–—]\s|$"
+        r"|\s+(?:role|position|job|opportunity|remote|contract|permanent|employment)\b))"
+        # the same words in the languages postings here are written in
+        r"|\b(?:temps\s+plein|vollzeit|tiempo\s+completo|jornada\s+completa|tempo\s+integral"
+        r"|tempo\s+pieno|voltijd)\b",
         re.M,
     ),
 }
@@ -102,9 +112,15 @@ _TEXT_WORDS = {
     "internship": ("intern",),
     "temporary": ("temp", "fixed", "seasonal"),
     "contract": ("contract", "freelance"),
-    "part_time": ("part-time", "part time", "parttime"),
-    "full_time": ("full-time", "full time", "fulltime"),
-}
+    "part_time": (
+        "part-time", "part time", "parttime", "partiel", "teilzeit", "parcial", "medio",
+        "media", "meio", "parziale", "deeltijd",
+    ),
+    "full_time": (
+        "full-time", "full time", "fulltime", "plein", "vollzeit", "completo", "completa",
+        "integral", "pieno", "voltijd",
+    ),
+}  # fmt: skip
 _LABEL_WORDS = ("type", "status", "commitment", "schedule")
 # The words every match of each _TEXT regex starts with (any case; "contract" matches may
 # also start at a line's start): the regex is tried only there (text.any_match).
@@ -115,10 +131,14 @@ _TEXT_STARTS = {
         "contract", "(contractor)", "as", "independent", "freelance", "(freelance)", "b2b",
         "full-time", "full time", "fulltime", "1099", "c2c", "corp",
     ),
-    "part_time": ("part-time", "part time", "parttime"),
+    "part_time": (
+        "part-time", "part time", "parttime", "temps", "teilzeit", "tiempo", "medio", "media",
+        "meio", "tempo", "deeltijd",
+    ),
     "full_time": (
         "hire", "hiring", "seeking", "looking", "recruiting", "full-time", "full time",
-        "fulltime", "on",
+        "fulltime", "on", "temps", "vollzeit", "tiempo", "jornada", "tempo", "voltijd",
+        "available", "able", "expected", "required", "willing",
     ),
 }  # fmt: skip
 
@@ -195,10 +215,32 @@ def _title_kinds(title: str | None) -> set[str]:
     return found
 
 
+# A kind named as the one *not* offered: "preference given to employees over b2b contract
+# employment", "a permanent position rather than a contract role", "instead of freelancers".
+_NOT_CHOSEN = re.compile(
+    r"(?i)\b(?:over|rather\s+than|instead\s+of)\s+(?:an?\s+)?(?:b2b\s+|1099\s+|independent\s+)?"
+    r"(?:contract(?:or)?s?|freelance(?:rs?)?|part[- ]?time|internships?|temporary)\b"
+)
+
+
+# The experience asked for is past work, not this role: "3+ years of post-internship,
+# full-time, hands-on experience", "2 years of full-time professional experience".
+_EXPERIENCE = re.compile(r"(?i)\b\d+\+?\s*(?:-\s*\d+\s*)?years?\s+of\s+[^.\n]{0,100}?experience\b")
+_NOT_THE_ROLES = (
+    (("over", "rather", "instead"), _NOT_CHOSEN),
+    (("experience",), _EXPERIENCE),
+)
+
+
 def _text_kinds(text: str | None) -> set[str]:
     if not text:
         return set()
     low = lowered(text)
+    for words, regex in _NOT_THE_ROLES:
+        if any(word in low for word in words) and regex.search(text):
+            # blanked, not removed: offsets of the rest stay (the scans use word positions)
+            text = regex.sub(lambda m: " " * len(m.group(0)), text)
+            low = lowered(text)
     found = {
         kind
         for kind, regex in _TEXT.items()

@@ -50,7 +50,10 @@ _ANYWHERE = (
     r"|\bremote\W{0,3}(?:global(?:ly)?|worldwide)\b"
     r"|\bworldwide\W{0,3}remote\b|\bno location restrictions?\b|\blocation[- ]independent\b"
     r"|\b(?:work|working|live|based|located|remote(?:ly)?)\s+(?:from\s+)?anywhere\b"
-    r"(?!\s+(?:in|within|across|on)\b)"
+    # "anywhere in Canada", "anywhere you'd like in Turkey": a place follows
+    r"(?!\s+(?:you(?:['’]d)?\s+(?:like|want|wish|choose|prefer)\s+)?(?:in|within|across|on)\b)"
+    # "anywhere on the globe", "anywhere on earth", "anywhere around the world"
+    r"|\banywhere\s+(?:on|around|across)\s+(?:the\s+)?(?:globe|planet|earth|world)\b"
 )
 REGION_PATTERNS: dict[str, str] = {
     "worldwide": rf"(?i:\bworld\s?wide\b|{_ANYWHERE})",
@@ -124,23 +127,27 @@ _STATE_AFTER_CITY = re.compile(r"\b([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}
 # Description sentences that say where the job is or who may apply.
 _STATEMENT = re.compile(
     r"(?im)^\W{0,3}(?:work\s+|job\s+|office\s+|remote\s+|hiring\s+)?locations?\s*(?:\(s\))?\s*[:\-–]"
-    r"|\b(?:based|located|living|live|lives|reside|residing|resident|residents)\s+(?:in|at|within|of|outside)\b"
+    r"|\b(?:based|located|living|live|lives|reside|resides|residing|resident|residents)\s+(?:in|at|within|of|outside)\b"
     # "relocation assistance to one of our offices in ...", "able to hire in the following
     # countries: ..."
     r"|\brelocat(?:e|ion)\b[^.\n]{0,40}?\bto\b"
     r"|\b(?:able\s+to\s+hire|hire|hiring|employ)\s+(?:\w+\s+)?(?:in|from)\b"
     r"|\bopen\s+to\s+(?:candidates|applicants|people|residents|anyone)\b"
+    # "we are looking for candidates in the UK, Sweden...", "applicants from Brazil or
+    # Mexico are welcome", "accepting applications from"
+    r"|\b(?:candidates|applicants|applications)"
+    r"\s+(?:(?:who\s+are\s+)?(?:based|located|living)\s+)?(?:in|from)\b"
     r"|\bremote(?:ly)?\s*(?:\(|[-–—:/]\s)"
     r"|\bremote(?:ly)?,?\s+(?:in|within|from)\b"
     r"|\bcommuting\s+distance\b"
-    r"|\banywhere\s+(?:in|within)\b"
+    r"|\banywhere\s+(?:you(?:['’]d)?\s+(?:like|want|wish|choose|prefer)\s+)?(?:in|within)\b"
     r"|\b[\w.]+-based\s*,?\s+(?:\w+\s+){0,2}(?:role|position|job|opportunity|remote|candidates?|applicants?)\b"
 )
 # Where a _STATEMENT match can start: at the start of a line ("Location:", only when the
 # text says "location"), at one of these words, or at the word before "-based".
 _STATEMENT_WORDS = (
     "based", "located", "liv", "resid", "open", "remote", "commuting", "anywhere", "relocat",
-    "able", "hir", "employ",
+    "able", "hir", "employ", "candidates", "applicants", "applications",
 )  # fmt: skip
 # Every match of _ANYWHERE holds one of these words, and starts with one of the others.
 _ANYWHERE_WORDS = ("anywhere", "global", "worldwide", "restriction", "independent")
@@ -280,6 +287,10 @@ def _city_country(name: str, min_population: int) -> str | None:
         r"(?i)^(?:metro|greater)\s+|\s+(?:area|metro(?:politan)? area)$", "", name.strip()
     )
     hit = _cities().get(_fold(name))
+    if hit is None and re.search(r"(?i)\s+city$", name):
+        # "Taipei City", "Cebu City": the city under its plain name ("Mexico City" and
+        # "Quezon City" are found under their own)
+        hit = _cities().get(_fold(name[: -len("city")].strip()))
     return hit[0] if hit and hit[1] >= min_population else None
 
 
@@ -408,11 +419,45 @@ def _city_state_pairs(text: str, min_population: int) -> set[str]:
     return found
 
 
+_TWO_CAPITALS = re.compile(r"(?<![\w.])[A-Z]{2}(?![\w.])")
+
+
+def _without_foreign_subdivisions(text: str) -> str:
+    """A field naming one country other than the US, with that country's state or province
+    codes beside it ("Canada - Remote (ON, AL, and BC Only)", "India (KA, MH, TN)"): its
+    two-letter codes are that country's regions, not countries nor US states, even the ones
+    written wrong ("AL" for Alberta). They are blanked out before the field is read."""
+    named = names_in(text) - {"US"}
+    if len(named) != 1:
+        return text
+    country = next(iter(named))
+    codes = [code for code in _TWO_CAPITALS.findall(text) if code not in _ALIASES_UPPER]
+    if not any(_is_subdivision_of(code, country) for code in codes):
+        return text
+    return _TWO_CAPITALS.sub(lambda m: m.group(0) if m.group(0) in _ALIASES_UPPER else "  ", text)
+
+
+# A legal entity's name ("Match Group Americas, LLC", "Acme Europe GmbH") names the employer,
+# not a place of work: its words are not read as regions or countries.
+_LEGAL_ENTITY = re.compile(
+    r"\b(?:[A-Z][\w&'’-]*\s+){0,4}[A-Z][\w&'’-]*,?\s+"
+    r"(?:LLC|L\.L\.C\.|Inc\.?|Ltd\.?|Limited|GmbH|S\.A\.|B\.V\.|BV|Pty|Pte|PLC|plc|Corp\.?"
+    r"|Corporation|S\.L\.|SAS|SARL|S\.r\.l\.|Oy|A/S|ApS|K\.K\.)(?![\w])"
+)
+
+
+def _without_entities(text: str | None) -> str | None:
+    if not text or not _LEGAL_ENTITY.search(text):
+        return text
+    return _LEGAL_ENTITY.sub(" ", text)
+
+
 @_cached_set
 def location_field_countries(text: str | None) -> set[str]:
     """Countries of a location field ("Remote, USA", "Gdańsk", "San Francisco, CA | NYC")."""
     if not text:
         return set()
+    text = _without_foreign_subdivisions(text)
     found = names_in(text) | _city_state_pairs(text, MIN_CITY)
     us_codes = _subdivisions()[1]
     previous = None
@@ -475,8 +520,52 @@ def _statement_starts(text: str) -> list[int] | None:
     return sorted(found)
 
 
-def location_statements(text: str | None) -> list[str]:
-    """The description's sentences about where the job is (see the module doc)."""
+# A list of perks: "Benefits include:", "Why Join Us:", "What we offer:". What it lists ("Work
+# from anywhere in Canada and USA", "Remote work within Europe") is the company's offer to all
+# its staff: it counts only when nothing else names the job's country.
+_PERKS_HEADING = re.compile(
+    r"(?i)\b(?:benefits?|perks?|why\s+(?:join|work)|what\s+we\s+offer|we\s+offer|our\s+offer"
+    r"|what['’]s\s+in\s+it|what\s+you['’]ll\s+get|you['’]ll\s+get)\b"
+)
+_HEADING_LINES = 25
+# A statement about the company that goes on to say whom it takes *for this job*: "StackAdapt
+# is a Remote First company, we are open to candidates located anywhere in North America for
+# this position."
+_FOR_THIS_JOB = re.compile(r"(?i)[^.\n]{0,120}?\bfor\s+this\s+(?:position|role|job|opening)\b")
+_WHO_MAY_APPLY = re.compile(r"(?i)candidates|applicants|applications")
+# Who the pay figures are for, not where the job is: "the expected salary for candidates in
+# the U.S.", "this range applies to applicants in California".
+_ABOUT_PAY = re.compile(r"(?i)\b(?:salary|salaries|pay|compensation|range|wages?|rates?)\b")
+# A "Location:" label with nothing after it on its line, and its value a few lines on.
+_EMPTY_LABEL = re.compile(
+    r"(?i)\W{0,3}(?:work\s+|job\s+|office\s+|remote\s+|hiring\s+)?locations?\s*(?:\(s\))?"
+    r"\s*[:\-–]\W*\n(?:\W*\n){0,3}(?=[^\n]*\w)"
+)
+_LOCATION_LABEL = re.compile(r"(?i)\W{0,3}(?:\w+\s+)?locations?\b")
+
+
+def _in_perks_list(text: str, start: int) -> bool:
+    """Is ``start`` in a list announced by a perks heading (the nearest line before it, within
+    ``_HEADING_LINES`` lines, that ends with a colon)?"""
+    end = text.rfind("\n", 0, start)
+    for _ in range(_HEADING_LINES):
+        if end < 0:
+            return False
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end].rstrip()
+        if line.endswith(":"):
+            return bool(_PERKS_HEADING.search(line))
+        end = begin - 1
+    return False
+
+
+def location_statements(text: str | None, read_perks: bool = True) -> list[str]:
+    """The description's sentences about where the job is (see the module doc).
+
+    ``read_perks=False``: leave out what a perks list says ("Benefits include: ... Work from
+    anywhere in Canada and USA"), for a posting whose location field or title already names
+    its country: the list is the company's offer to all its staff. With nothing else to go on
+    ("Flexible Work Environment - work from almost anywhere in the US"), it is read."""
     if not text:
         return []
     starts = _statement_starts(text)
@@ -487,8 +576,23 @@ def location_statements(text: str | None) -> list[str]:
     for match in matches:
         start = match.start()
         sentence_start = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
-        if _ABOUT_COMPANY.search(text[max(sentence_start, start - 60) : start]):
+        before = text[max(sentence_start, start - 60) : start]
+        if _ABOUT_COMPANY.search(before) and not _FOR_THIS_JOB.match(text, match.end()):
             continue
+        if _WHO_MAY_APPLY.match(text, start) and _ABOUT_PAY.search(text[sentence_start:start]):
+            continue  # "the expected salary for candidates in the U.S."
+        label_end = _EMPTY_LABEL.match(text, start)
+        if label_end:
+            # "Location:" alone on its line: its value is the next line with words
+            line_end = text.find("\n", label_end.end())
+            spans.append(text[start : line_end if line_end >= 0 else len(text)])
+            continue
+        if (
+            not read_perks
+            and not _LOCATION_LABEL.match(text, start)
+            and _in_perks_list(text, start)
+        ):
+            continue  # a "Location:" line starts a section of its own
         # A list announced by a colon ("the following countries: Australia, Austria, ...")
         # is read to the sentence's end, however long.
         lead = text[match.end() : match.end() + 60]
@@ -571,6 +675,7 @@ def parse_location(
     ``countries`` are the board's structured codes, kept and merged with what is read.
     """
     found = {c.upper() for c in countries or [] if isinstance(c, str) and c.strip()}
+    location_raw, title = _without_entities(location_raw), _without_entities(title)
     found |= location_field_countries(location_raw)
     regions = regions_in(location_raw or "")
     if location_raw and _PLACELESS.search(location_raw):
@@ -586,7 +691,7 @@ def parse_location(
             abbreviation = _ABBREVIATION_SEGMENT.match(segment.strip(" .-–—"))
             if abbreviation and abbreviation.group(1) != "SEA":
                 found.add(_CITY_ABBREVIATIONS[abbreviation.group(1)])
-    for statement in location_statements(text):
+    for statement in location_statements(text, read_perks=not found):
         found |= _statement_countries(statement)
         regions |= _statement_regions(statement)
     # "work from anywhere", "no location restrictions" are specific enough to read anywhere.

@@ -39,6 +39,15 @@ _NEGATED = re.compile(
     r"|\bnot\s+(?:a\s+|an?\s+)?(?:fully\s+)?remote\s+(?:role|position|job)\b"
     r"|\bremote\s+(?:work\s+)?(?:is\s+)?not\s+(?:possible|available|an option|offered)\b"
     r"|\b(?:this|the)\s+(?:role|position|job)\s+is\s+not\s+remote\b"
+    # remote as an exception to the rule: "Remote based work may be considered in certain
+    # situations", "remote work can be approved in exceptional cases", "remote is possible
+    # only on a case-by-case basis"
+    r"|\bremote\b[^.\n]{0,40}?\b(?:may|might|can|could|will)\s+(?:only\s+)?be\s+"
+    r"(?:considered|possible|allowed|approved|granted|discussed|an\s+option)\s+(?:only\s+)?"
+    r"(?:in|for|on|under)\s+(?:certain|some|exceptional|limited|rare|special|specific"
+    r"|a\s+case[- ]by[- ]case|an\s+exception)"
+    r"|\bremote\b[^.\n]{0,40}?\b(?:is|are)\s+(?:only\s+)?(?:considered|possible|allowed)\s+"
+    r"(?:only\s+)?(?:on\s+a\s+case[- ]by[- ]case\s+basis|by\s+exception|in\s+exceptional)"
 )
 _ROLE = r"(?:role|position|job|opportunity)"
 # "WFH equipment stipend", "work from home reimbursement": a benefit, not the workplace.
@@ -90,7 +99,10 @@ _REMOTE = re.compile(
     r"|^\W{0,3}(?:work\s*)?(?:location|arrangement|setting|mode)\s*[:\-–]\s*remote\b"
     rf"|\bwork(?:ing)?\s+(?:from\s+home|remotely)\b{_NOT_A_BENEFIT}|\bWFH\b{_NOT_A_BENEFIT}"
     r"|#LI-Remote\b|\bremote[- ]first\b|\bremote\s*\((?:full|part)[- ]time\)"
-    r"|\bopen\s+to\s+(?:fully\s+)?remote\s+(?:employees|candidates|applicants|workers)\b",
+    r"|\bopen\s+to\s+(?:fully\s+)?remote\s+(?:employees|candidates|applicants|workers)\b"
+    # remote offered beside a place, closing the clause: "join our team in Warsaw, Poland or
+    # remote.", "based in Lisbon or remotely, from anywhere in Portugal"
+    r"|\bor\s+(?:fully\s+)?remote(?:ly)?\s*(?:[.!;,)]|$)",
     re.M,
 )
 # The words every match of each regex starts with (any case); _HYBRID, _ONSITE and _REMOTE
@@ -110,7 +122,7 @@ _ONSITE_WORDS = (*_ONSITE_PLACE_WORDS, "based")
 _ONSITE_STARTS = ("this", "the", *_ONSITE_WORDS)
 _REMOTE_STARTS = (
     "full", "100%", "completely", "entirely", "remote", "this", "the", "work", "wfh", "#li-remote",
-    "open",
+    "open", "or",
 )  # fmt: skip
 # Location fields and titles: the words themselves are the statement.
 # "Hybrid Cloud Engineer", "Hybrid App Developer": hybrid as the work's subject.
@@ -128,6 +140,11 @@ _FIELD_ONSITE = re.compile(r"(?i)\b(?:on-?site|in[- ]office|in[- ]person|office[
 _FIELD_REMOTE = re.compile(
     r"(?i)\bremote(?:ly)?\b|\banywhere\b|\bwork from home\b|\btelecommute\b|\bworld\s?wide\b"
 )
+
+
+# "Distributed" as a whole part of a location field ("US - Distributed", "Distributed (EU)")
+# is remote; in a title it is the work's subject ("Distributed Systems Engineer").
+_DISTRIBUTED = re.compile(r"(?i)(?:^|[-–—,/|(]\s*)distributed\s*(?:$|[-–—,/|()])")
 
 
 def remote_from_raw(raw) -> str | None:
@@ -210,6 +227,35 @@ _CONDITION = re.compile(
 )
 
 
+# Working at the workplace said of the role: "working on-site and being hands-on", "you will
+# work onsite at our Austin plant", "this team works in person". Not when the sentence makes it
+# occasional, conditional or at customers' sites ("may require working on-site", "there is
+# potential for work onsite with key customers", "willing to work on-site when needed").
+_WORK_ONSITE = re.compile(
+    r"(?i)\bwork(?:s|ing)?\s+(?:fully\s+|full[- ]time\s+|primarily\s+|mainly\s+)?"
+    r"(?:on-?site|on\s+site|in[- ]person)\b(?!\s+(?:visits?|days?|events?|meetings?))"
+)
+_OCCASIONAL = re.compile(
+    r"(?i)\b(?:may|might|occasional(?:ly)?|periodic(?:ally)?|some|sometimes|when|whenever"
+    r"|as\s+needed|from\s+time\s+to\s+time|travel\w*|visits?|quarter(?:ly)?|per\s+(?:month|year)"
+    r"|times\s+a\s+(?:year|quarter|month)|twice|ability|able|willing(?:ness)?|open\s+to|or"
+    r"|can|could|potential(?:ly)?|possib\w*|opportunit\w*|customers?|clients?)\b"
+)
+_WORK_ONSITE_STARTS = ("work",)
+
+
+def _works_on_site(text: str, low: str) -> bool:
+    if "work" not in low or not any(word in low for word in _ONSITE_PLACE_WORDS + ("on site",)):
+        return False
+    return any(
+        not _CONDITION.search(sentence) and not _OCCASIONAL.search(sentence)
+        for sentence in (
+            _sentence_of(text, m.start(), m.end())
+            for m in _matches(_WORK_ONSITE, text, _WORK_ONSITE_STARTS)
+        )
+    )
+
+
 def _sentence_before(text: str, start: int) -> str:
     """The sentence (or list item) a match at ``start`` belongs to, up to the match."""
     cut = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "! ", "? ", "; "))
@@ -261,7 +307,11 @@ def _restriction(text: str | None) -> str | None:
     if not text:
         return None
     low = lowered(text)
-    if "remote" in low and "no" in low and any_match(_NEGATED, text, _NEGATED_STARTS):
+    if (
+        "remote" in low
+        and ("no" in low or " be " in low or " is " in low or " are " in low)
+        and any_match(_NEGATED, text, _NEGATED_STARTS)
+    ):
         return "onsite"
     days = _office_days(text, low)
     if days:
@@ -279,6 +329,8 @@ def _restriction(text: str | None) -> str | None:
     if (
         any(word in low for word in _ONSITE_PLACE_WORDS) or ("based" in low and "office" in low)
     ) and any_match(_ONSITE, text, _ONSITE_STARTS, at_line_start=True):
+        return "onsite"
+    if _works_on_site(text, low):
         return "onsite"
     return None
 
@@ -317,7 +369,11 @@ def decide_remote(
         return structured
     if structured == "remote":
         return _restriction(text) or "remote"
-    field = remote_from_field(location_raw) or remote_from_field(title)
+    field = (
+        remote_from_field(location_raw)
+        or ("remote" if location_raw and _DISTRIBUTED.search(location_raw) else None)
+        or remote_from_field(title)
+    )
     if field in ("hybrid", "onsite"):
         return field
     said = _restriction(text)

@@ -151,9 +151,8 @@ HOLDOUT_BOARDS: dict[str, Callable[[], Iterator[JobPosting]]] = {"archive": hold
 
 def pipeline(source: str, item: JobPosting) -> JobPosting | str:
     """validate -> clean -> normalise as plain functions; a reason string when rejected."""
+    from crawler.normalize.posting import clean_item, normalize_item
     from crawler.sources.items import problems
-    from pipelines.clean import clean_item
-    from pipelines.normalize import normalize_item
 
     item.source = item.source or source
     item.scraped_at = CRAWL_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -18,12 +18,11 @@ import importlib
 import time
 from datetime import UTC, datetime
 
+from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import problems
 from crawler.store.rows import job_row
 from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
 from crawler.tools.bench.upsert import MAPPERS
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
 
 STAGES = ("map", "validate", "clean", "normalize", "row")
 

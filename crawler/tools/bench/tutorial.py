@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 import dateparser
 import ftfy
 
+from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import JobPosting, item_fields
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
 
 DATE_FIELDS = {"posted_raw": "posted_at", "valid_through_raw": "valid_through"}
 TEXT_FIELDS = [f.name for f in fields(JobPosting) if f.name not in DATE_FIELDS]

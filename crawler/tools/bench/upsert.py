@@ -22,12 +22,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import JobPosting, problems
 from crawler.store.rows import FIELDS, job_row
 from crawler.store.store import Store
 from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
-from pipelines.clean import clean_item
-from pipelines.normalize import normalize_item
 
 MAPPERS = {
     "remoteok": "spiders.remoteok",

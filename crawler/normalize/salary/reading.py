@@ -1,7 +1,6 @@
-"""Salary: structured values to a checked (min, max, currency, period) with annualised twins.
+"""Pay read from text: a description, or a board's pay line with no amounts split out.
 
-Conversion constants for ``salary_year_*`` (a full-time year): 2080 hours
-(40 h x 52 weeks), 260 working days, 52 weeks, 12 months.
+See the comment below for what counts as pay; ``amounts.check_salary`` checks what is read.
 """
 
 from __future__ import annotations
@@ -13,107 +12,8 @@ from functools import cached_property
 import pycountry as _pycountry
 from babel.numbers import get_currency_name, get_territory_currencies
 
+from crawler.normalize.salary.amounts import Salary, check_salary
 from crawler.normalize.text import any_match
-
-PER_YEAR = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
-
-# Plausible pay per period, in any currency's ordinary unit. Outside these a value
-# is more likely a typo, a mis-labelled period or not pay at all.
-_BOUNDS = {
-    "hour": (3, 2_000),
-    "day": (20, 10_000),
-    "week": (100, 50_000),
-    "month": (200, 2_000_000),
-    "year": (1_000, 50_000_000),
-}
-
-_PERIOD_WORDS = {
-    "hour": "hour", "hourly": "hour", "hr": "hour", "h": "hour", "per-hour-wage": "hour",
-    "1 hour": "hour",
-    "day": "day", "daily": "day", "per-day-wage": "day", "1 day": "day",
-    "week": "week", "weekly": "week", "wk": "week", "per-week-salary": "week", "1 week": "week",
-    "month": "month", "monthly": "month", "mo": "month", "per-month-salary": "month",
-    "1 month": "month",
-    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "annum": "year",
-    "yr": "year", "per-year-salary": "year", "1 year": "year", "salary": "year",
-}  # fmt: skip
-
-
-def normalize_period(raw: str | None) -> str | None:
-    """Map a board's interval word (``per-hour-wage``, ``1 YEAR``, ``annually``) to ours."""
-    if not raw:
-        return None
-    key = str(raw).strip().lower().replace("_", "-")
-    return _PERIOD_WORDS.get(key) or _PERIOD_WORDS.get(key.replace("per-", "").replace("-", " "))
-
-
-def infer_period(value: float) -> str:
-    """The period a bare amount must be: under 1,000 can only be hourly; otherwise yearly."""
-    return "hour" if value < 1_000 else "year"
-
-
-@dataclass
-class Salary:
-    min: float | None = None
-    max: float | None = None
-    currency: str | None = None
-    period: str | None = None
-    year_min: float | None = None
-    year_max: float | None = None
-    problem: str | None = None
-
-
-# Currencies whose unit is worth a few US cents or less: the plausible amounts of a period
-# are this many times larger ("$8.500.000 COP per month", "KRW 60,000,000 a year"). Rough
-# units per US dollar; only the order of magnitude matters.
-_SMALL_UNITS = {
-    "COP": 4000, "IDR": 15000, "VND": 25000, "KRW": 1300, "JPY": 150, "CLP": 900, "HUF": 350,
-    "INR": 80, "PKR": 280, "NGN": 1500, "ARS": 1000, "UGX": 3700, "TZS": 2500, "KES": 130,
-    "LKR": 300, "PHP": 55, "RUB": 90, "KZT": 450, "UZS": 12000, "MNT": 3400, "MMK": 2100,
-    "KHR": 4100, "PYG": 7300, "ISK": 140, "RSD": 100, "BDT": 110, "NPR": 130, "IRR": 40000,
-    "DZD": 135, "XOF": 600, "XAF": 600, "GHS": 15, "EGP": 48, "THB": 35, "TWD": 32,
-    "UAH": 40, "TRY": 32, "CZK": 23, "MXN": 18, "ZAR": 18, "DOP": 60, "CRC": 520, "JMD": 155,
-}  # fmt: skip
-
-
-def _bounds(period: str, currency: str | None) -> tuple[float, float]:
-    floor, ceiling = _BOUNDS[period]
-    scale = _SMALL_UNITS.get(currency or "", 1)
-    return (floor * scale, ceiling * scale) if scale >= 20 else (floor, ceiling)
-
-
-def check_salary(lo, hi, currency: str | None, period: str | None) -> Salary:
-    """Validate structured pay. 0/absent = not given; swapped bounds are swapped back;
-    amounts implausible for their period become nulls with ``problem`` saying why."""
-    try:
-        lo = float(lo) if lo not in (None, "") else None
-        hi = float(hi) if hi not in (None, "") else None
-    except (TypeError, ValueError):
-        return Salary(problem="salary is not a number")
-    lo = lo or None
-    hi = hi or None
-    if lo is None and hi is None:
-        return Salary()
-    if (lo is not None and lo < 0) or (hi is not None and hi < 0):
-        return Salary(problem="negative salary")
-    if lo is not None and hi is not None and lo > hi:
-        lo, hi = hi, lo
-    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
-    period = normalize_period(period) or infer_period(hi or lo)
-    floor, ceiling = _bounds(period, currency)
-    for value in (lo, hi):
-        if value is not None and not floor <= value <= ceiling:
-            return Salary(problem=f"{value:g} is implausible per {period}")
-    mult = PER_YEAR[period]
-    return Salary(
-        min=lo,
-        max=hi,
-        currency=currency,
-        period=period,
-        year_min=lo * mult if lo is not None else None,
-        year_max=hi * mult if hi is not None else None,
-    )
-
 
 # --- pay read from the description ---------------------------------------------------------------
 #
@@ -214,7 +114,10 @@ _NOT_PAY_NEAR = _re.compile(
     r"|raised?|series\s+[a-f]\b|valuation|valued|revenue|arr|sales|donations?|invest(?:ment|ors?|ed)?"
     r"|assets|worth|fees?|costs?|prices?|savings|spend|grants?|prizes?|awards?|referral|insurance"
     r"|coverage|per\s+(?:employee|user|seat|person)|signing|sign-on|relocation|tuition|credits?"
-    r"|tickets?|vouchers?|meals?|lunch(?:es)?|gym|wellness|subsid(?:y|ies|i[sz]ed)|memberships?)\b"
+    r"|tickets?|vouchers?|meals?|lunch(?:es)?|gym|wellness|subsid(?:y|ies|i[sz]ed)|memberships?"
+    # a benefit account's limit: "$3,200 for health care", "$5000 for dependent care", "HSA"
+    r"|(?:for|towards?)\s+(?:health|dependent|child|vision|dental|medical)\s*care|dependent\s+care"
+    r"|HRA|HSA|FSA)\b"
 )
 _NOT_PAY_SENTENCE = _re.compile(
     r"(?i)401\(?k\)?|\bretirement\b|\bpension\b|\bfunding\b|\braised\b|\bvaluation\b|\bseries\s+[a-f]\b"
@@ -244,7 +147,7 @@ _PERIOD_OF = {
 _COUNT_NOUN = _re.compile(
     r"\s*(?:-\s*)?(?:hours?|hrs?|days?|weeks?|wks?|months?|mos|years?|yrs?)\b", _re.I
 )
-_ADDED = _re.compile(r"\s*(?:\+|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
+_ADDED = _re.compile(r"\s*(?:\+|&|,|;|\(|\bplus\b|\band\b|\bwith\b|\bincluding\b|\bin addition\b)")
 _FROM = _re.compile(r"(?i)\b(?:from|starting\s+at|starts?\s+at|at\s+least|minimum|floor|min\.?)\b")
 _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
 
@@ -253,6 +156,7 @@ _UP_TO = _re.compile(r"(?i)\b(?:up\s+to|max(?:imum)?|ceiling)\s*$")
 class TextSalary(Salary):
     raw: str | None = None
     currency_stated: bool = False  # an ISO code or unambiguous symbol, not a bare "$"
+    period_stated: bool = False  # the period is written, not inferred from the size
 
 
 def parse_amount(text: str) -> float | None:
@@ -413,6 +317,31 @@ def _period(
     return None, False
 
 
+def _written_currency(atom) -> str | None:
+    code = None
+    for token in (atom.group("pre"), atom.group("post")):
+        found, stated = _currency_of(token)
+        if found and (code is None or stated):
+            code = found
+    return code
+
+
+# What a marker can stand for: "$31K USD" and "$40K" are one currency, "€25K" and "$31K" two.
+_MARKER_CODES = {
+    "$": {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "BRL", "COP", "ARS", "CLP"},
+    "¥": {"JPY", "CNY"},
+    "kr": {"SEK", "NOK", "DKK", "ISK"},
+}
+
+
+def _other_currencies(a, b) -> bool:
+    """Do two amounts name different currencies? (Then they are two rates, not a range.)"""
+    x, y = _written_currency(a), _written_currency(b)
+    if not x or not y or x == y:
+        return False
+    return not (y in _MARKER_CODES.get(x, ()) or x in _MARKER_CODES.get(y, ()))
+
+
 def _candidates(sentence: str):
     """Single amounts and ranges: lists of consecutive atoms joined by a range separator."""
     atoms = _atoms(sentence)
@@ -423,6 +352,8 @@ def _candidates(sentence: str):
             between = sentence[group[-1].end() : atoms[i + 1].start()]
             if not _RANGE_SEP.fullmatch(between) or len(group) == 2:
                 break
+            if _other_currencies(group[-1], atoms[i + 1]):
+                break  # "€25.5K EUR/yr - $31K USD/yr": two rates, not one range
             group.append(atoms[i + 1])
             i += 1
         yield group
@@ -529,7 +460,7 @@ def _build(sentence: str, group, countries) -> TextSalary:
                 code, stated = found, is_stated
     if code in ("$", "¥", "kr"):
         code = _local(code, countries)
-    period, _ = _period(sentence, group[-1].end(), group)
+    period, period_stated = _period(sentence, group[-1].end(), group)
     lo, hi = (values[0], values[1]) if len(values) == 2 else (values[0], values[0])
     before = sentence[max(0, group[0].start() - 40) : group[0].start()]
     if len(values) == 1 and (group[0].group("plus") or _FROM.search(before)):
@@ -542,4 +473,34 @@ def _build(sentence: str, group, countries) -> TextSalary:
         top = hi if hi is not None else lo
         period = "hour" if top < 1000 else "month" if top < 20000 else "year"
     pay = check_salary(lo, hi, code, period)
-    return TextSalary(**vars(pay), raw=raw, currency_stated=stated and pay.currency is not None)
+    return TextSalary(
+        **vars(pay),
+        raw=raw,
+        currency_stated=stated and pay.currency is not None,
+        period_stated=period_stated,
+    )
+
+
+def not_pay_sentence(text: str | None, amounts) -> str | None:
+    """The first sentence of ``text`` naming ``amounts`` as something other than pay (a
+    benefit account's maximum, a stipend, a budget), when every amount is named so and none
+    is named as pay anywhere; else None. A board's pay line whose amounts the description
+    gives as "Annual maximum is $3,200 for health care, and $5000 for dependent care" is not
+    pay."""
+    wanted = {round(a, 2) for a in amounts if a is not None}
+    if not text or not wanted or not _DIGIT.search(text):
+        return None
+    seen: set[float] = set()
+    first = None
+    for _, sentence, previous in _sentences(text):
+        context = sentence if len(sentence) > 40 else f"{previous} {sentence}"
+        facts = _Sentence(sentence, context)
+        for group in _candidates(sentence):
+            values = {round(v, 2) for v in map(_value, group) if v is not None} & wanted
+            if not values:
+                continue
+            if facts.about_pay or _score(facts, group) is not None:
+                return None  # named as pay, or in a sentence about pay
+            seen |= values
+            first = first or sentence.strip()
+    return first if seen == wanted else None
