@@ -10,6 +10,7 @@ from crawler.normalize.text import (
     sanitize_html,
 )
 from crawler.sources.items import JobPosting
+from crawler.store.fingerprint import is_unchanged
 from pipelines.counts import CountingPipeline
 
 LINE_FIELDS = ("title", "company", "department", "location_raw", "employment_type_raw")
@@ -31,7 +32,8 @@ def clean_item(item: JobPosting) -> JobPosting:
 
 class CleanTextPipeline(CountingPipeline):
     def process_item(self, item):
-        if isinstance(item, JobPosting):
+        # An unchanged posting's stored row is already clean (pipelines/unchanged.py).
+        if isinstance(item, JobPosting) and not is_unchanged(item):
             clean_item(item)
             self.counts["jobcrawl/cleaned"] += 1
         return item

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.sources.items import JobPosting
+from crawler.store.fingerprint import filled_from_mask, sighting
 from crawler.store.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
 from pipelines.counts import CountingPipeline
 
@@ -41,6 +42,9 @@ def has_value(value: Any) -> bool:
 
 class FillRatePipeline(CountingPipeline):
     prefix = FILL_PREFIX
+    # An unchanged posting (pipelines/unchanged.py) was neither cleaned nor normalised: what
+    # lands in ``jobs`` is its stored row, so its filled fields are the stored row's.
+    stored_when_unchanged = True
 
     def __init__(self, stats):
         super().__init__(stats)
@@ -50,10 +54,13 @@ class FillRatePipeline(CountingPipeline):
         if isinstance(item, JobPosting):
             counts, keys = self.counts, self.keys
             counts[self.prefix + ITEMS] += 1
-            for name in filled_fields(item):
+            seen = sighting(item) if self.stored_when_unchanged else None
+            names = filled_from_mask(seen.filled_mask) if seen and seen.unchanged else None
+            for name in filled_fields(item) if names is None else names:
                 counts[keys[name]] += 1
         return item
 
 
 class GivenFieldsPipeline(FillRatePipeline):
     prefix = GIVEN_PREFIX
+    stored_when_unchanged = False  # runs before the fingerprint step; the raw item is the truth

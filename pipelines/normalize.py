@@ -29,6 +29,7 @@ from crawler.normalize.salary import Salary, TextSalary, check_salary, salary_fr
 from crawler.normalize.seniority import experience_years_min, seniority
 from crawler.normalize.text import normalize_tags
 from crawler.sources.items import JobPosting
+from crawler.store.fingerprint import is_unchanged
 from pipelines.counts import CountingPipeline
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,10 @@ def normalize_item(item: JobPosting, now: datetime) -> list[str]:
 
 class NormalizePipeline(CountingPipeline):
     def process_item(self, item):
-        if not isinstance(item, JobPosting):
+        # An unchanged posting's stored row is already normalised (pipelines/unchanged.py).
+        if not isinstance(item, JobPosting) or is_unchanged(item):
             return item
+        self.counts["jobcrawl/normalized_items"] += 1
         now = parse_datetime(item.scraped_at) or datetime.now(UTC)
         notes = normalize_item(item, now)
         for note in notes:
