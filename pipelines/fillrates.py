@@ -17,27 +17,22 @@ turns the counts into ``crawls.fill_rates`` and notices a field that collapsed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from crawler.sources.items import JobPosting
-from crawler.store.fingerprint import filled_from_mask, sighting
-from crawler.store.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
+from crawler.store.fingerprint import sighting
+from crawler.store.health import (
+    FILL_FIELDS,
+    FILL_PREFIX,
+    GIVEN_PREFIX,
+    ITEMS,
+    filled_from_mask,
+    has_value,
+)
 from pipelines.counts import CountingPipeline
 
 
 def filled_fields(item: JobPosting) -> list[str]:
     """The measured fields of ``item`` that hold a value."""
     return [name for name in FILL_FIELDS if has_value(getattr(item, name))]
-
-
-def has_value(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | dict | tuple | set):
-        return bool(value)
-    return True
 
 
 class FillRatePipeline(CountingPipeline):

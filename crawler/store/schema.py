@@ -45,6 +45,12 @@ JOB_BOOKKEEPING = {
         "Version of the cleaning and normalising rules that made this row"
         " (crawler/normalize/rules.py).",
     ),
+    "filled_mask": (
+        "INTEGER",
+        "Which measured fields this row fills, as bits in the order of the fill-rate fields"
+        " (crawler/store/health.py FILL_FIELDS): a skipped posting counts in the fill rates"
+        " as its stored row.",
+    ),
     # Lifecycle (crawler/store/lifecycle.py documents the rules).
     "status": ("TEXT", "`open` or `closed`; closed only on evidence (see `closed_reason`)."),
     "closed_at": ("TEXT", "When jobcrawl closed the posting, UTC ISO 8601; null while open."),
@@ -376,7 +382,11 @@ def _migration_fingerprints(db: sqlite_utils.Database) -> None:
     # it; a version written because the rules changed says so. Rows stored before keep null
     # fingerprints: their next sighting is processed in full and fingerprinted.
     jobs = {row[1] for row in db.execute("PRAGMA table_info(jobs)").fetchall()}
-    for name, coltype in (("raw_fingerprint", "TEXT"), ("rules_version", "INTEGER")):
+    for name, coltype in (
+        ("raw_fingerprint", "TEXT"),
+        ("rules_version", "INTEGER"),
+        ("filled_mask", "INTEGER"),
+    ):
         if name not in jobs:  # _migration_5 may have added every bookkeeping column already
             db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {coltype}")
     db.execute("ALTER TABLE job_versions ADD COLUMN cause TEXT NOT NULL DEFAULT 'board'")

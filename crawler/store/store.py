@@ -43,7 +43,7 @@ from crawler.sources.items import JobPosting, Reject
 from crawler.store import history, lifecycle
 from crawler.store.dedupe import DedupeRules, DuplicateGroups
 from crawler.store.fingerprint import sighting
-from crawler.store.health import HealthRules
+from crawler.store.health import HealthRules, filled_mask
 from crawler.store.lifecycle import LifecycleRules
 from crawler.store.rows import (
     CONTENT_FIELDS,
@@ -61,7 +61,7 @@ logger = logging.getLogger(__name__)
 
 # Columns an update always writes besides the changed content fields.
 _UPDATE_ALWAYS = ("scraped_at", "lastmod", "content_hash", "match_key", "last_seen_at",
-                  "last_crawl_id", "raw_fingerprint", "rules_version")  # fmt: skip
+                  "last_crawl_id", "raw_fingerprint", "rules_version", "filled_mask")  # fmt: skip
 # What the duplicate matcher reads of a row (crawler/store/dedupe.py); all TEXT columns.
 _DEDUPE_TEXT = ("source", "title", "company", "location_raw", "remote", "countries", "regions",
                 "description_text", "first_seen_at", "match_key")  # fmt: skip
@@ -227,6 +227,7 @@ class Store:
                 continue
             try:
                 row = item_row(item)
+                row["filled_mask"] = filled_mask(item)
                 if seen is not None:
                     row["raw_fingerprint"] = seen.fingerprint
                     row["rules_version"] = seen.rules_version
@@ -298,7 +299,9 @@ class Store:
             if r.get("raw_fingerprint") is None or "content_hash" not in r:
                 plain.append((*seen, i))
             else:
-                printed.append((*seen, r["raw_fingerprint"], r["rules_version"], i))
+                printed.append(
+                    (*seen, r["raw_fingerprint"], r["rules_version"], r["filled_mask"], i)
+                )
         self.conn.executemany(
             "UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, scraped_at = ?, lastmod = ?"
             " WHERE id = ?",
@@ -306,7 +309,7 @@ class Store:
         )
         self.conn.executemany(
             "UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, scraped_at = ?, lastmod = ?,"
-            " raw_fingerprint = ?, rules_version = ? WHERE id = ?",
+            " raw_fingerprint = ?, rules_version = ?, filled_mask = ? WHERE id = ?",
             printed,
         )
 
@@ -438,7 +441,7 @@ class Store:
         if not rows:
             return
         cols = [*FIELDS, "content_hash", "match_key", "first_seen_at", "last_seen_at",
-                "last_crawl_id", "raw_fingerprint", "rules_version"]  # fmt: skip
+                "last_crawl_id", "raw_fingerprint", "rules_version", "filled_mask"]  # fmt: skip
         sql = f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         self.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
 
