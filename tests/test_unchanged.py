@@ -248,3 +248,36 @@ def pin() -> None:
         )
         + "\n"
     )
+
+
+def test_a_skipped_posting_whose_row_changed_meanwhile_is_handed_back(tmp_path):
+    """Another process may write a posting between the lookup and the batch: the store then
+    writes nothing of it and hands it back to be processed in full (pipelines/store.py)."""
+    import sqlite3
+
+    from crawler.sources.items import JobPosting
+    from crawler.store.fingerprint import Fingerprints
+    from crawler.store.store import Store
+
+    db = tmp_path / "jobs.db"
+    store = Store(db, "board")
+
+    def posting(n: int) -> JobPosting:
+        return JobPosting(source="board", source_id=str(n), url=f"https://b.example/{n}",
+                          title=f"Job {n}")  # fmt: skip
+
+    fingerprints = Fingerprints(db)
+    first = [posting(1), posting(2)]
+    assert not any(fingerprints.see(item).unchanged for item in first)
+    assert store.write_batch(first, [])["new"] == 2
+    again = [posting(1), posting(2)]
+    assert all(fingerprints.see(item).unchanged for item in again)
+    with sqlite3.connect(db) as conn:  # meanwhile, another process rewrote posting 2
+        conn.execute("UPDATE jobs SET raw_fingerprint = 'other' WHERE source_id = '2'")
+    counts = store.write_batch(again, [])
+    assert (counts["unchanged"], counts["skipped"]) == (1, 1)
+    assert store.take_stale() == [again[1]] and store.take_stale() == []
+    scraped = sqlite3.connect(db).execute("SELECT items_scraped FROM crawls").fetchone()[0]
+    assert scraped == 3
+    fingerprints.close()
+    store.close()

@@ -30,8 +30,9 @@ with the board's size, unlike loading every fingerprint at the crawl's start.
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import logging
+import pickle
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,6 @@ logger = logging.getLogger(__name__)
 # What says when we looked at a posting, not what the board said (as in crawler/store/rows.py).
 _NOT_RAW = {"scraped_at", "lastmod"}
 RAW_FIELDS = [name for name, _t, _d in item_fields() if name not in _NOT_RAW]
-_JSON = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True)
 # The attribute a fingerprinted item carries (not a dataclass field: never stored or exported).
 ATTR = "_sighting"
 
@@ -62,11 +62,26 @@ class Sighting:
 
 
 def raw_fingerprint(item: JobPosting) -> str:
-    """The digest of ``item``'s raw fields (every field but ``scraped_at``/``lastmod``)."""
+    """The digest of ``item``'s raw fields (every field but ``scraped_at``/``lastmod``).
+
+    The values are serialised with pickle in its "fast" mode, which writes a value shared
+    by two fields twice instead of by reference, so the bytes depend on the values only,
+    never on which objects happen to be the same: 16 µs a posting where JSON took 60 µs
+    (descriptions of ~6 kB, ``make bench``). A value pickle cannot write (or a structure
+    that contains itself) falls back to its ``repr``; either way a digest that differs
+    only costs one posting a full processing, never a wrong skip.
+    """
     values = item.__dict__
-    payload = _JSON.encode([values.get(name) for name in RAW_FIELDS])
-    # surrogatepass: a lone surrogate (an id cut mid-emoji) must not fail the digest.
-    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    raw = [values.get(name) for name in RAW_FIELDS]
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, 5)
+    pickler.fast = True
+    try:
+        pickler.dump(raw)
+        payload = buffer.getbuffer()
+    except Exception:  # noqa: BLE001 - any value a spider may put in extras
+        payload = b"repr:" + repr(raw).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def sighting(item: JobPosting) -> Sighting | None:

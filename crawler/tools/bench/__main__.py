@@ -480,9 +480,9 @@ def table(report: dict) -> str:
     costs = report.get("stages") or {}
     if costs:
         names = list(next(iter(costs.values())))
-        lines += ["", f"{'stage, us per item':<26}" + "".join(f"{n:>10}" for n in names)]
+        lines += ["", f"{'stage, us per item':<26}" + "".join(f"{n:>12}" for n in names)]
         for shape, row in costs.items():
-            lines.append(f"{shape:<26}" + "".join(f"{row[n]:>10,.0f}" for n in names))
+            lines.append(f"{shape:<26}" + "".join(f"{row[n]:>12,.0f}" for n in names))
     return "\n".join(lines)
 
 
