@@ -381,16 +381,17 @@ def _migration_fingerprints(db: sqlite_utils.Database) -> None:
     # each row keeps the fingerprint of what the board sent and the rules version that read
     # it; a version written because the rules changed says so. Rows stored before keep null
     # fingerprints: their next sighting is processed in full and fingerprinted.
-    jobs = {row[1] for row in db.execute("PRAGMA table_info(jobs)").fetchall()}
-    for name, coltype in (
-        ("raw_fingerprint", "TEXT"),
-        ("rules_version", "INTEGER"),
-        ("filled_mask", "INTEGER"),
+    # Each column only if missing: _migration_5 adds every bookkeeping column of ``jobs``
+    # already, and a file whose version was set back runs this again.
+    for table, name, coltype in (
+        ("jobs", "raw_fingerprint", "TEXT"),
+        ("jobs", "rules_version", "INTEGER"),
+        ("jobs", "filled_mask", "INTEGER"),
+        ("job_versions", "cause", "TEXT NOT NULL DEFAULT 'board'"),
+        ("crawls", "items_skipped", "INTEGER DEFAULT 0"),
     ):
-        if name not in jobs:  # _migration_5 may have added every bookkeeping column already
-            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {coltype}")
-    db.execute("ALTER TABLE job_versions ADD COLUMN cause TEXT NOT NULL DEFAULT 'board'")
-    db.execute("ALTER TABLE crawls ADD COLUMN items_skipped INTEGER DEFAULT 0")
+        if name not in {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {coltype}")
 
 
 # Append only: never edit a migration that has shipped.
