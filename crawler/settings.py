@@ -59,6 +59,7 @@ DOWNLOAD_HANDLERS = {
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.fillrates.GivenFieldsPipeline": 150,
+    "pipelines.unchanged.UnchangedPipeline": 160,
     "pipelines.clean.CleanTextPipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,

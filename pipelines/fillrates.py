@@ -17,10 +17,16 @@ turns the counts into ``crawls.fill_rates`` and notices a field that collapsed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from crawler.sources.items import JobPosting
-from crawler.store.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
+from crawler.store.fingerprint import sighting
+from crawler.store.health import (
+    FILL_FIELDS,
+    FILL_PREFIX,
+    GIVEN_PREFIX,
+    ITEMS,
+    filled_from_mask,
+    has_value,
+)
 from pipelines.counts import CountingPipeline
 
 
@@ -29,18 +35,11 @@ def filled_fields(item: JobPosting) -> list[str]:
     return [name for name in FILL_FIELDS if has_value(getattr(item, name))]
 
 
-def has_value(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | dict | tuple | set):
-        return bool(value)
-    return True
-
-
 class FillRatePipeline(CountingPipeline):
     prefix = FILL_PREFIX
+    # An unchanged posting (pipelines/unchanged.py) was neither cleaned nor normalised: what
+    # lands in ``jobs`` is its stored row, so its filled fields are the stored row's.
+    stored_when_unchanged = True
 
     def __init__(self, stats):
         super().__init__(stats)
@@ -50,10 +49,13 @@ class FillRatePipeline(CountingPipeline):
         if isinstance(item, JobPosting):
             counts, keys = self.counts, self.keys
             counts[self.prefix + ITEMS] += 1
-            for name in filled_fields(item):
+            seen = sighting(item) if self.stored_when_unchanged else None
+            names = filled_from_mask(seen.filled_mask) if seen and seen.unchanged else None
+            for name in filled_fields(item) if names is None else names:
                 counts[keys[name]] += 1
         return item
 
 
 class GivenFieldsPipeline(FillRatePipeline):
     prefix = GIVEN_PREFIX
+    stored_when_unchanged = False  # runs before the fingerprint step; the raw item is the truth

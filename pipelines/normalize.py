@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from crawler.normalize.dates import parse_datetime
 from crawler.normalize.posting import normalize_item
 from crawler.sources.items import JobPosting
+from crawler.store.fingerprint import is_unchanged
 from pipelines.counts import CountingPipeline
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 class NormalizePipeline(CountingPipeline):
     def process_item(self, item):
-        if not isinstance(item, JobPosting):
+        # An unchanged posting's stored row is already normalised (pipelines/unchanged.py).
+        if not isinstance(item, JobPosting) or is_unchanged(item):
             return item
+        self.counts["jobcrawl/normalized_items"] += 1
         now = parse_datetime(item.scraped_at) or datetime.now(UTC)
         notes = normalize_item(item, now)
         for note in notes:

@@ -8,26 +8,36 @@ the ``JOBS_DB`` setting. A batch that still cannot be written is counted as lost
 ``store_errors`` in ``health_problems``, and it closes nothing (a posting missing from the
 database because its batch was lost must never look absent). While a batch is being written,
 new items wait for it (Scrapy holds at most ``CONCURRENT_ITEMS`` in flight).
+
+A posting flagged unchanged (``pipelines/unchanged.py``) whose stored row changed before its
+batch was written (another process wrote the posting meanwhile) comes back from the store
+(``Store.take_stale``): it is cleaned and normalised here, as the skipped steps would have,
+and written in a batch of its own (``jobcrawl/stale_reprocessed``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import defer, task
 
+from crawler.normalize.dates import parse_datetime
 from crawler.runtime.incremental import posting_listed
 from crawler.runtime.listings import note_rejected_posting, posting_gone
 from crawler.runtime.storethread import StoreThread, StoreWriteFailed
 from crawler.sources.items import JobPosting, Reject
 from crawler.store.dedupe import DedupeRules
+from crawler.store.fingerprint import sighting
 from crawler.store.health import HealthRules
 from crawler.store.lifecycle import LifecycleRules
 from crawler.store.schema import BUSY_TIMEOUT_MS
+from pipelines.clean import clean_item
+from pipelines.normalize import normalize_item
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +164,26 @@ class StorePipeline:
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"jobcrawl/stored/{key}", value)
         self.crawler.stats.inc_value("jobcrawl/batches")
+        stale = self.store.take_stale()
+        if stale:
+            await self._reprocess(stale)
+
+    async def _reprocess(self, items: list[JobPosting]) -> None:
+        for item in items:
+            sighting(item).unchanged = False
+            clean_item(item)
+            now = parse_datetime(item.scraped_at) or datetime.now(UTC)
+            item.value_problems = normalize_item(item, now)
+        self.crawler.stats.inc_value("jobcrawl/stale_reprocessed", len(items))
+        try:
+            counts = await self.db.write(
+                f"{len(items)} postings changed meanwhile", self.store.write_batch, items, []
+            )
+        except StoreWriteFailed as exc:
+            self._lost(exc, len(items))
+            return
+        for key, value in counts.items():
+            self.crawler.stats.inc_value(f"jobcrawl/stored/{key}", value)
 
     async def close_spider(self):
         if self.timer is not None and self.timer.running:

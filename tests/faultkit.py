@@ -69,6 +69,8 @@ class Harness:
             "DOWNLOAD_HANDLERS",
         ):
             values.pop(key, None)
+        # The fingerprint step (pipelines/unchanged.py) reads the store's own database.
+        values["JOBS_DB"] = str(db)
         self.crawler = get_crawler(spidercls, values)
         kwargs = {"companies": COMPANY} if hasattr(spidercls, "company_url") else {}
         self.spider = spidercls.from_crawler(self.crawler, **kwargs)

@@ -34,6 +34,8 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         "full / tutorial items/s",
         "JSON-API, polite settings: full / bare",
         "sitemap recrawl / first crawl requests",
+        "JSON-API recrawl at 5% churn / first, CPU",
+        "unchanged / new posting, CPU end to end",
         "peak RSS, JSON-API full crawl (MB)",
         "stage, us per item",
     ):
@@ -52,6 +54,9 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     # The recrawl stores exactly the changed postings as updates, the rest as unchanged.
     changed = sum(v["changed"] for k, v in report["recrawl_corpus"].items() if k != "remotewlb")
     assert runs["json_recrawl"]["updated"] == changed > 0
+    # The same corpus again: every posting unchanged and skipped (only marked seen).
+    assert runs["json_unchanged"]["unchanged"] == runs["json_unchanged"]["skipped"] == 600
+    assert runs["json_recrawl"]["skipped"] == runs["json_recrawl"]["unchanged"] > 0
     # Postings gone from a complete listing (a Lever or Greenhouse company) are missed once,
     # not yet closed (that takes LIFECYCLE_MISSES_TO_CLOSE = 2 healthy listings); RemoteOK's
     # window closes only by age, so no more than its own gone postings can close.
@@ -61,7 +66,8 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     # A sitemap recrawl fetches only what lastmod says changed.
     assert runs["sitemap_recrawl"]["requests"] < runs["sitemap_full"]["requests"]
     summary = report["summary"]
-    for key in ("json_full_vs_bare", "full_vs_tutorial", "sitemap_recrawl_requests"):
+    for key in ("json_full_vs_bare", "full_vs_tutorial", "sitemap_recrawl_requests",
+                "json_recrawl_cpu", "unchanged_cpu_per_posting"):  # fmt: skip
         assert isinstance(summary[key], float) and summary[key] > 0
     assert set(report["stages"]) == {"remoteok", "lever", "greenhouse", "all"}
     assert report["machine"]["cpus"] >= 1

@@ -24,11 +24,12 @@ def posting(n: int, **changes) -> JobPosting:
 def test_upsert_counts_new_changed_and_unchanged(tmp_path):
     store = Store(tmp_path / "jobs.db", "board")
     assert store.write_batch([posting(1), posting(2)], []) == {
-        "new": 2, "updated": 0, "unchanged": 0, "rejected": 0,
+        "new": 2, "updated": 0, "unchanged": 0, "rejected": 0, "skipped": 0,
     }  # fmt: skip
     later = "2026-11-02T00:00:00Z"
     counts = store.write_batch([posting(1, scraped_at=later), posting(2, title="Job 2b")], [])
-    assert counts == {"new": 0, "updated": 1, "unchanged": 1, "rejected": 0}
+    # Not fingerprinted (no pipeline saw them): unchanged by content, none skipped.
+    assert counts == {"new": 0, "updated": 1, "unchanged": 1, "rejected": 0, "skipped": 0}
     rows = {r["source_id"]: r for r in store.db["jobs"].rows}
     assert len(rows) == 2
     assert rows["1"]["last_seen_at"] == later and rows["1"]["first_seen_at"] != later

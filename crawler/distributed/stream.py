@@ -27,6 +27,7 @@ from dataclasses import asdict
 from typing import Any
 
 from crawler.sources.items import JobPosting, Reject
+from crawler.store.fingerprint import ATTR, Sighting, sighting
 
 GROUP = "writer"
 CONSUMER = "writer"
@@ -37,9 +38,17 @@ def stream_key(prefix: str) -> str:
     return f"{prefix}:stream"
 
 
+# The worker's fingerprint of a posting (crawler/store/fingerprint.py) travels beside its fields,
+# so that the writer stores it as a single process does (workers never skip a posting).
+FINGERPRINT_KEY = "_fingerprint"
+
+
 def encode(kind: str, value: Any) -> str:
     if kind == "item":
+        seen = sighting(value)
         value = asdict(value)
+        if seen is not None:
+            value[FINGERPRINT_KEY] = [seen.fingerprint, seen.rules_version]
     elif kind == "reject":
         value = {"source": value.source, "url": value.url, "reason": value.reason,
                  "raw": value.raw}  # fmt: skip
@@ -49,7 +58,11 @@ def encode(kind: str, value: Any) -> str:
 def decode(kind: str, data: str) -> Any:
     value = json.loads(data)
     if kind == "item":
-        return JobPosting(**value)
+        printed = value.pop(FINGERPRINT_KEY, None)
+        item = JobPosting(**value)
+        if printed is not None:
+            setattr(item, ATTR, Sighting(printed[0], printed[1]))
+        return item
     if kind == "reject":
         return Reject(**value)
     if kind == "listed":

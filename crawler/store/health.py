@@ -95,6 +95,31 @@ FILL_FIELDS = [name for name, _t, _d in item_fields() if name not in NOT_MEASURE
 FILL_PREFIX = "jobcrawl/fill/"  # stored postings, after the pipelines
 GIVEN_PREFIX = "jobcrawl/given/"  # postings as the spider handed them over
 ITEMS = "_items"  # the count of postings, under each prefix
+
+
+def has_value(value: Any) -> bool:
+    """The fill-rate rule: a field is filled when it holds a value (not None, not a blank
+    string, not an empty list or object)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict | tuple | set):
+        return bool(value)
+    return True
+
+
+def filled_mask(item) -> int:
+    """The filled ``FILL_FIELDS`` of ``item`` as a bit mask (bit i = ``FILL_FIELDS[i]``),
+    stored as ``jobs.filled_mask``: an unchanged posting's fill counts come from it."""
+    values = item.__dict__
+    return sum(1 << i for i, name in enumerate(FILL_FIELDS) if has_value(values.get(name)))
+
+
+def filled_from_mask(mask: int) -> list[str]:
+    return [name for i, name in enumerate(FILL_FIELDS) if mask >> i & 1]
+
+
 # Requests that never got an answer (crawler/runtime/network.py): per kind under UNREACHABLE/.
 UNREACHABLE = "jobcrawl/unreachable"
 UNREACHABLE_ROBOTS = "jobcrawl/unreachable_robots"

@@ -50,12 +50,15 @@ def record_versions(
     pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
     names: Sequence[str],
     diffs: Sequence[dict] | None = None,
+    causes: Sequence[str] | None = None,
 ) -> int:
     """Insert one ``job_versions`` row per (stored row, new row) pair whose fields differ.
 
     ``stored`` must hold ``id``, ``content_hash``, ``last_crawl_id`` and ``last_seen_at``
     as they were before the update. ``diffs``, when given, are the pairs' ``changes``
-    already computed. Returns the number of versions written.
+    already computed. ``causes``, when given, say per pair why it changed (``board``, the
+    default, or ``rules``: the same raw posting read by new normalising rules). Returns the
+    number of versions written.
     """
     rows = []
     for n, (stored, new) in enumerate(pairs):
@@ -72,11 +75,13 @@ def record_versions(
                 stored.get("content_hash"),
                 stored.get("last_crawl_id"),
                 stored.get("last_seen_at"),
+                "board" if causes is None else causes[n],
             )
         )
     conn.executemany(
         "INSERT INTO job_versions (job_id, crawl_id, changed_at, changed_fields, changes,"
-        " previous_hash, previous_crawl_id, previous_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " previous_hash, previous_crawl_id, previous_seen_at, cause)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     return len(rows)

@@ -34,6 +34,23 @@ JOB_BOOKKEEPING = {
     "last_seen_at": ("TEXT", "The last crawl that saw this posting, UTC ISO 8601."),
     "content_hash": ("TEXT", "Hash of the content fields; changes when the posting changes."),
     "last_crawl_id": ("INTEGER", "crawls.id of the last crawl that saw this posting."),
+    # Unchanged postings skip cleaning and normalising (crawler/store/fingerprint.py).
+    "raw_fingerprint": (
+        "TEXT",
+        "Digest of the posting as the board sent it (the spider's fields before cleaning);"
+        " with `rules_version`, decides whether a crawl may skip re-processing it.",
+    ),
+    "rules_version": (
+        "INTEGER",
+        "Version of the cleaning and normalising rules that made this row"
+        " (crawler/normalize/rules.py).",
+    ),
+    "filled_mask": (
+        "INTEGER",
+        "Which measured fields this row fills, as bits in the order of the fill-rate fields"
+        " (crawler/store/health.py FILL_FIELDS): a skipped posting counts in the fill rates"
+        " as its stored row.",
+    ),
     # Lifecycle (crawler/store/lifecycle.py documents the rules).
     "status": ("TEXT", "`open` or `closed`; closed only on evidence (see `closed_reason`)."),
     "closed_at": ("TEXT", "When jobcrawl closed the posting, UTC ISO 8601; null while open."),
@@ -64,6 +81,12 @@ CRAWL_COLUMNS = {
     "items_new": ("INTEGER", "Postings seen for the first time."),
     "items_updated": ("INTEGER", "Postings whose content changed."),
     "items_unchanged": ("INTEGER", "Postings seen again unchanged."),
+    "items_skipped": (
+        "INTEGER",
+        "Of `items_unchanged`, postings the board sent exactly as before (same"
+        " `raw_fingerprint` and `rules_version`): not cleaned or normalised again, only marked"
+        " seen.",
+    ),
     "items_rejected": ("INTEGER", "Records written to `rejects`."),
     "errors": ("INTEGER", "Errors logged during the crawl."),
     "requests": ("INTEGER", "HTTP requests sent."),
@@ -129,6 +152,12 @@ JOB_VERSION_COLUMNS = {
     "previous_hash": ("TEXT", "content_hash of the previous content."),
     "previous_crawl_id": ("INTEGER", "The last crawl that saw the previous content."),
     "previous_seen_at": ("TEXT", "When the previous content was last seen, UTC ISO 8601."),
+    "cause": (
+        "TEXT",
+        "`board`: the board sent something else; `rules`: the board sent the same, and a new"
+        " version of the cleaning and normalising rules (`jobs.rules_version`) read it"
+        " differently. `job_changes` shows board changes only.",
+    ),
 }
 
 DUPLICATE_GROUP_COLUMNS = {
@@ -347,9 +376,27 @@ def _migration_distributed(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_fingerprints(db: sqlite_utils.Database) -> None:
+    # Unchanged postings skip cleaning and normalising (issue 15, crawler/store/fingerprint.py):
+    # each row keeps the fingerprint of what the board sent and the rules version that read
+    # it; a version written because the rules changed says so. Rows stored before keep null
+    # fingerprints: their next sighting is processed in full and fingerprinted.
+    # Each column only if missing: _migration_5 adds every bookkeeping column of ``jobs``
+    # already, and a file whose version was set back runs this again.
+    for table, name, coltype in (
+        ("jobs", "raw_fingerprint", "TEXT"),
+        ("jobs", "rules_version", "INTEGER"),
+        ("jobs", "filled_mask", "INTEGER"),
+        ("job_versions", "cause", "TEXT NOT NULL DEFAULT 'board'"),
+        ("crawls", "items_skipped", "INTEGER DEFAULT 0"),
+    ):
+        if name not in {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {coltype}")
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
-              _migration_distributed]  # fmt: skip
+              _migration_distributed, _migration_fingerprints]  # fmt: skip
 
 # Extra tables documented in the data dictionary: name -> {column: (type, doc)}.
 # Later features register their tables here too.
@@ -697,13 +744,16 @@ VIEW_DOCS: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
     ),
     # One row per changed field of each version: "salary raised", "went remote"...
     "job_changes": (
-        "One row per changed field of each posting version: previous and new value.",
+        "One row per changed field of each posting version the board made: previous and new"
+        " value (versions written because the normalising rules changed, `job_versions.cause"
+        " = 'rules'`, are left out).",
         """
         SELECT v.id AS version_id, v.job_id, j.source, j.source_id, j.title, v.crawl_id,
                v.changed_at, c.key AS field,
                json_extract(c.value, '$.old') AS old_value,
                json_extract(c.value, '$.new') AS new_value
-        FROM job_versions v JOIN jobs j ON j.id = v.job_id, json_each(v.changes) c""",
+        FROM job_versions v JOIN jobs j ON j.id = v.job_id, json_each(v.changes) c
+        WHERE v.cause = 'board'""",
         {
             "version_id": ("INTEGER", "job_versions.id."),
             "job_id": ("INTEGER", "jobs.id."),

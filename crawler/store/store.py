@@ -8,7 +8,11 @@
   batch in flight and never leaves half a batch.
 * Upsert by (``source``, ``source_id``) comparing ``content_hash``: a new posting is
   inserted; a changed one is updated; an unchanged one only gets ``last_seen_at`` /
-  ``last_crawl_id``. Re-running a crawl therefore adds no row.
+  ``last_crawl_id``. Re-running a crawl therefore adds no row. A posting the fingerprint step
+  found unchanged (``crawler/store/fingerprint.py``: same raw fields, same rules version) is
+  not encoded again: it is only marked seen (``items_skipped``). Should its stored row have
+  changed meanwhile (another process wrote it), it is handed back in ``take_stale()`` for
+  the caller to process in full and write again.
 * ``Reject`` records go to ``rejects`` with the crawl id, source, URL, reason and the raw
   record (truncated).
 
@@ -38,7 +42,8 @@ from typing import Any
 from crawler.sources.items import JobPosting, Reject
 from crawler.store import history, lifecycle
 from crawler.store.dedupe import DedupeRules, DuplicateGroups
-from crawler.store.health import HealthRules
+from crawler.store.fingerprint import sighting
+from crawler.store.health import HealthRules, filled_mask
 from crawler.store.lifecycle import LifecycleRules
 from crawler.store.rows import (
     CONTENT_FIELDS,
@@ -56,7 +61,7 @@ logger = logging.getLogger(__name__)
 
 # Columns an update always writes besides the changed content fields.
 _UPDATE_ALWAYS = ("scraped_at", "lastmod", "content_hash", "match_key", "last_seen_at",
-                  "last_crawl_id")  # fmt: skip
+                  "last_crawl_id", "raw_fingerprint", "rules_version", "filled_mask")  # fmt: skip
 # What the duplicate matcher reads of a row (crawler/store/dedupe.py); all TEXT columns.
 _DEDUPE_TEXT = ("source", "title", "company", "location_raw", "remote", "countries", "regions",
                 "description_text", "first_seen_at", "match_key")  # fmt: skip
@@ -126,7 +131,9 @@ class Store:
         self.lifecycle_rules = lifecycle_rules or LifecycleRules()
         self.health_rules = health_rules
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
-        self.counts.update(reopened=0, versions=0, grouped=0, closed=0)
+        self.counts.update(reopened=0, versions=0, grouped=0, closed=0, skipped=0)
+        # Unchanged-flagged postings whose stored row no longer matched (see take_stale).
+        self.stale: list[JobPosting] = []
         # Postings whose page answered 404/410: closed when the crawl closes, if healthy.
         self.gone: list[tuple[str, str]] = []
         if crawl_id is None:
@@ -147,11 +154,12 @@ class Store:
         writer records there which stream entries the batch applied)."""
         items, rows, rejects = self._encode(items, list(rejects))
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects), "reopened": 0}
+        stale_before = len(self.stale)
         seen_at = now_iso()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             existing = self._existing(rows)
-            new, changed, same, kept = self._sort(items, rows, existing, seen_at)
+            new, changed, same, kept, causes = self._sort(items, rows, existing, seen_at)
             self._insert(new)
             changed_ids = [existing[(r["source"], r["source_id"])]["id"] for r in changed]
             previous = self._stored_rows(changed_ids)
@@ -170,34 +178,60 @@ class Store:
                 [(previous[i], r) for i, r in zip(changed_ids, changed, strict=True)],
                 CONTENT_FIELDS,
                 diffs,
+                causes,
             )
             if self.lifecycle_evidence:
                 counts["reopened"] = self._reopen(existing, changed_ids + same_ids)
             counts["grouped"] = self._group(new, changed_ids, changed, existing, previous)
             counts.update(new=len(new), updated=len(changed), unchanged=len(same) + len(kept))
+            counts["skipped"] = sum(1 for r in same if "content_hash" not in r)
+            stale = len(self.stale) - stale_before
             self.conn.execute(
                 "UPDATE crawls SET items_new = items_new + ?, items_updated = items_updated + ?,"
                 " items_unchanged = items_unchanged + ?, items_rejected = items_rejected + ?,"
                 " items_scraped = items_scraped + ?, items_reopened = items_reopened + ?,"
-                " versions_written = versions_written + ? WHERE id = ?",
+                " versions_written = versions_written + ?, items_skipped = items_skipped + ?"
+                " WHERE id = ?",
                 (counts["new"], counts["updated"], counts["unchanged"], counts["rejected"],
-                 len(rows), counts["reopened"], counts["versions"], self.crawl_id),
+                 len(rows) - stale, counts["reopened"], counts["versions"], counts["skipped"],
+                 self.crawl_id),
             )  # fmt: skip
             if also is not None:
                 also(self.conn)
         for key, value in counts.items():
             self.counts[key] += value
-        return {key: counts[key] for key in ("new", "updated", "unchanged", "rejected")}
+        return {key: counts[key] for key in ("new", "updated", "unchanged", "rejected", "skipped")}
+
+    def take_stale(self) -> list[JobPosting]:
+        """Postings flagged unchanged whose stored row had changed (or gone) by the time their
+        batch was written: not written, they must be processed in full and written again."""
+        stale, self.stale = self.stale, []
+        return stale
 
     @staticmethod
     def _encode(items: list[JobPosting], rejects: list[Reject]):
         """The storable items, their rows, and the rejects (with the items that cannot be
         stored: a value nested too deep for JSON is rejected with its reason; the batch goes
-        on)."""
+        on). An unchanged posting's row holds only its identity, when it was seen and its
+        fingerprint: the stored row is its content."""
         storable, rows = [], []
         for item in items:
+            seen = sighting(item)
+            if seen is not None and seen.unchanged:
+                rows.append(
+                    {"source": item.source, "source_id": item.source_id,
+                     "scraped_at": to_sql(item.scraped_at), "lastmod": to_sql(item.lastmod),
+                     "raw_fingerprint": seen.fingerprint, "rules_version": seen.rules_version}
+                )  # fmt: skip
+                storable.append(item)
+                continue
             try:
-                rows.append(item_row(item))
+                row = item_row(item)
+                row["filled_mask"] = filled_mask(item)
+                if seen is not None:
+                    row["raw_fingerprint"] = seen.fingerprint
+                    row["rules_version"] = seen.rules_version
+                rows.append(row)
             except (RecursionError, ValueError, TypeError) as exc:
                 url = item.url if isinstance(item.url, str) else None
                 why = f"cannot store posting: {type(exc).__name__}: {exc}"
@@ -207,12 +241,30 @@ class Store:
         return storable, rows, rejects
 
     def _sort(self, items, rows, existing, seen_at):
-        """``rows`` as new, changed, unchanged, and kept (an archived copy of a live row)."""
-        new, changed, same, kept = [], [], [], []
+        """``rows`` as new, changed, unchanged, and kept (an archived copy of a live row), and
+        per changed row the cause of its version (``rules`` when the board sent the same raw
+        posting and only the rules version moved). An unchanged-flagged row whose stored
+        fingerprint no longer matches goes to ``self.stale`` instead."""
+        new, changed, same, kept, causes = [], [], [], [], []
         for item, row in zip(items, rows, strict=True):
             row["last_seen_at"] = row.get("scraped_at") or seen_at
             row["last_crawl_id"] = self.crawl_id
             old = existing.get((row["source"], row["source_id"]))
+            if "content_hash" not in row:  # flagged unchanged: nothing was encoded
+                if (
+                    old is not None
+                    and not self.lifecycle_evidence
+                    and (old["last_spider"] != self.spider_name)
+                ):
+                    kept.append(row)
+                elif old is not None and (old["raw_fingerprint"], old["rules_version"]) == (
+                    row["raw_fingerprint"],
+                    row["rules_version"],
+                ):
+                    same.append(row)
+                else:
+                    self.stale.append(item)
+                continue
             if old is None:
                 row["first_seen_at"] = row["last_seen_at"]
                 row["match_key"] = item_match_key(item)
@@ -226,18 +278,39 @@ class Store:
                 # fields it is made of, so an unchanged posting keeps its stored key.
                 row["match_key"] = item_match_key(item)
                 changed.append(row)
+                rules_only = (
+                    row.get("raw_fingerprint") is not None
+                    and old["raw_fingerprint"] == row["raw_fingerprint"]
+                    and old["rules_version"] != row.get("rules_version")
+                )
+                causes.append("rules" if rules_only else "board")
             else:
                 same.append(row)
-        return new, changed, same, kept
+        return new, changed, same, kept, causes
 
     def _mark_seen(self, ids: list[int], rows: list[dict]) -> None:
+        """Mark unchanged postings seen. A posting processed in full whose content did not
+        change records its fingerprint (the first sighting after an upgrade, or after a rules
+        change that changed nothing of it); one without a fingerprint (written by a caller
+        that did not fingerprint it) keeps the stored one, which still reads to this content."""
+        plain, printed = [], []
+        for i, r in zip(ids, rows, strict=True):
+            seen = (r["last_seen_at"], r["last_crawl_id"], r["scraped_at"], r["lastmod"])
+            if r.get("raw_fingerprint") is None or "content_hash" not in r:
+                plain.append((*seen, i))
+            else:
+                printed.append(
+                    (*seen, r["raw_fingerprint"], r["rules_version"], r["filled_mask"], i)
+                )
         self.conn.executemany(
             "UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, scraped_at = ?, lastmod = ?"
             " WHERE id = ?",
-            [
-                (r["last_seen_at"], r["last_crawl_id"], r["scraped_at"], r["lastmod"], i)
-                for i, r in zip(ids, rows, strict=True)
-            ],
+            plain,
+        )
+        self.conn.executemany(
+            "UPDATE jobs SET last_seen_at = ?, last_crawl_id = ?, scraped_at = ?, lastmod = ?,"
+            " raw_fingerprint = ?, rules_version = ?, filled_mask = ? WHERE id = ?",
+            printed,
         )
 
     def _insert_rejects(self, rejects: list[Reject], seen_at: str) -> None:
@@ -329,7 +402,7 @@ class Store:
         columns = (
             "id, content_hash, match_key,"
             " (SELECT spider FROM crawls WHERE crawls.id = jobs.last_crawl_id),"
-            " status, missed_listings"
+            " status, missed_listings, raw_fingerprint, rules_version"
         )
         return {
             (source, sid): {
@@ -339,9 +412,11 @@ class Store:
                 "last_spider": spider,
                 "status": status,
                 "missed_listings": missed,
+                "raw_fingerprint": printed,
+                "rules_version": version,
             }
-            for source, sid, job_id, digest, key, spider, status, missed in self._lookup(
-                rows, columns
+            for source, sid, job_id, digest, key, spider, status, missed, printed, version in (
+                self._lookup(rows, columns)
             )
         }
 
@@ -366,7 +441,7 @@ class Store:
         if not rows:
             return
         cols = [*FIELDS, "content_hash", "match_key", "first_seen_at", "last_seen_at",
-                "last_crawl_id"]  # fmt: skip
+                "last_crawl_id", "raw_fingerprint", "rules_version", "filled_mask"]  # fmt: skip
         sql = f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         self.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
 

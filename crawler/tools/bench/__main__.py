@@ -13,9 +13,14 @@ One run, in this order, against a replay server on 127.0.0.1 (no network):
    project's own politeness settings (download delay, AutoThrottle, robots.txt
    Crawl-delay) as a scheduled crawl runs them: whether the pipeline keeps up with
    the downloads. The target ratio is the CPU-bound one of step 2;
+3c. the JSON-API corpus crawled again unchanged into the first crawl's database: every
+   posting is fingerprinted, found unchanged and only marked seen (``pipelines/unchanged.py``).
+   CPU per posting against the first crawl's, end to end (target <= 1/8), and of the part
+   beyond bare Scrapy (the pipeline's own);
 4. the corpus rewritten with 5% of postings changed and 2% gone, and crawled again
    into the same database: requests against the first crawl (target <= 1/10 for the
-   sitemap board) and rows written;
+   sitemap board), rows written, and the JSON-API recrawl's CPU against the first
+   crawl's (target <= 1/5);
 5. ``Store.write_batch`` cost per item at ``--upsert-levels`` rows (``crawler.tools.bench.upsert``);
 6. where an item's time goes: each stage's pure function, steady state, on
    ``--stage-items`` postings per JSON board (``crawler.tools.bench.stages``);
@@ -50,7 +55,8 @@ from crawler.tools.bench.corpus import FIRST, JSON_SHAPES, RECRAWL, ShapeManifes
 from crawler.tools.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[3]
-TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300}
+TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300,
+           "recrawl_cpu": 1 / 5, "unchanged_cpu": 1 / 8}  # fmt: skip
 
 # Our own replay server: no politeness delays (they would measure the sleep, not the code),
 # except in the --polite runs, which keep the project's own.
@@ -60,6 +66,10 @@ LOCAL = {
     "AUTOTHROTTLE_ENABLED": False,
     "CRAWL_DELAY_ENABLED": False,
     "RETRY_BACKOFF_BASE": 0,
+    # The replay server is on this machine: a timeout would only say the machine is busy
+    # (a response waits while the reactor works through the previous one's items), and a
+    # response lost to it would make the runs compare different postings.
+    "DOWNLOAD_TIMEOUT": 600,
     "LOG_LEVEL": "INFO",
     "SPIDER_MODULES": ["spiders", "crawler.tools.bench.spiders"],
 }
@@ -203,11 +213,12 @@ class Bench:
             "items": items,
             "seconds": result["wall_seconds"],
             "items_per_s": items / result["wall_seconds"],
+            "cpu_seconds": result.get("cpu_seconds", 0.0),
             "requests": sum(s.get("downloader/request_count", 0) for s in stats),
             "peak_rss_mb": result["peak_rss_mb"],
             "errors": sum(s.get("log_count/ERROR", 0) for s in stats),
         }
-        for key in ("new", "updated", "unchanged", "rejected"):
+        for key in ("new", "updated", "unchanged", "rejected", "skipped"):
             figures[key] = sum(s.get(f"jobcrawl/stored/{key}", 0) for s in stats)
         figures["closed"], figures["missed"] = self.lifecycle(db, before) if stored else (0, 0)
         log(
@@ -252,6 +263,8 @@ class Bench:
             log("bench: bare Scrapy vs the full pipeline")
             runs["json_bare"] = self.crawl("json_bare", json_m, "bare", self.out / "unused.db")
             runs["json_full"] = self.crawl("json_full", json_m, "full", db)
+            log("bench: the JSON-API corpus again, unchanged")
+            runs["json_unchanged"] = self.crawl("json_unchanged", json_m, "full", db)
             if wlb_m:
                 runs["sitemap_bare"] = self.crawl("sitemap_bare", wlb_m, "bare", db)
                 runs["sitemap_full"] = self.crawl("sitemap_full", wlb_m, "full", db)
@@ -344,7 +357,20 @@ def summary(runs: dict, upserts: list) -> dict:
             runs["json_recrawl"]["requests"], runs["json_full"]["requests"]
         ),
         "peak_rss_mb_json_full": runs["json_full"]["peak_rss_mb"],
+        "json_recrawl_cpu": _ratio(
+            runs["json_recrawl"]["cpu_seconds"], runs["json_full"]["cpu_seconds"]
+        ),
     }  # fmt: skip
+    if "json_unchanged" in runs:
+        full, same, bare = runs["json_full"], runs["json_unchanged"], runs["json_bare"]
+        per = {k: _ratio(r["cpu_seconds"], r["items"]) for k, r in
+               (("full", full), ("same", same), ("bare", bare))}  # fmt: skip
+        out["unchanged_cpu_per_posting"] = _ratio(per["same"], per["full"])
+        if None not in per.values():
+            out["unchanged_pipeline_cpu_per_posting"] = _ratio(
+                per["same"] - per["bare"], per["full"] - per["bare"]
+            )
+        out["cpu_us_per_posting"] = {k: round(v * 1e6) for k, v in per.items() if v}
     if "json_full_polite" in runs:
         out["json_polite_full_vs_bare"] = _ratio(
             runs["json_full_polite"]["items_per_s"], runs["json_bare_polite"]["items_per_s"]
@@ -376,13 +402,13 @@ def table(report: dict) -> str:
         "corpus: " + ", ".join(f"{k} {v['postings']:,} in {v['responses']:,} responses"
                                for k, v in report["corpus"].items()),
         "",
-        f"{'run':<18}{'items':>9}{'seconds':>9}{'items/s':>9}{'requests':>10}{'RSS MB':>8}"
-        f"{'new':>8}{'updated':>8}{'unchanged':>10}{'closed':>8}{'missed':>8}",
+        f"{'run':<18}{'items':>9}{'seconds':>9}{'CPU s':>8}{'items/s':>9}{'requests':>10}"
+        f"{'RSS MB':>8}{'new':>8}{'updated':>8}{'unchanged':>10}{'closed':>8}{'missed':>8}",
     ]  # fmt: skip
     for r in runs.values():
         lines.append(
-            f"{r['label']:<18}{r['items']:>9,}{r['seconds']:>9.1f}{r['items_per_s']:>9,.0f}"
-            f"{r['requests']:>10,}{r['peak_rss_mb']:>8.0f}{r['new']:>8,}{r['updated']:>8,}"
+            f"{r['label']:<18}{r['items']:>9,}{r['seconds']:>9.1f}{r.get('cpu_seconds', 0):>8.1f}"
+            f"{r['items_per_s']:>9,.0f}{r['requests']:>10,}{r['peak_rss_mb']:>8.0f}{r['new']:>8,}{r['updated']:>8,}"
             f"{r['unchanged']:>10,}{r['closed']:>8,}{r.get('missed', 0):>8,}"
         )
     t = report["targets"]
@@ -419,6 +445,21 @@ def table(report: dict) -> str:
     lines += [
         f"{'JSON-API recrawl / first crawl requests':<44}"
         f"{fmt(s['json_recrawl_requests']):>9}  (an API page must be fetched to be compared)",
+        f"{'JSON-API recrawl at 5% churn / first, CPU':<44}{fmt(s['json_recrawl_cpu']):>9}  "
+        f"<= {t['recrawl_cpu']:.2f} {_mark(s['json_recrawl_cpu'], t['recrawl_cpu'], False)}",
+    ]
+    if "unchanged_cpu_per_posting" in s:
+        us = s["cpu_us_per_posting"]
+        lines += [
+            f"{'unchanged / new posting, CPU end to end':<44}"
+            f"{fmt(s['unchanged_cpu_per_posting']):>9}  <= {t['unchanged_cpu']:.3f} "
+            f"{_mark(s['unchanged_cpu_per_posting'], t['unchanged_cpu'], False)}"
+            f" ({us.get('same', 0):,} / {us.get('full', 0):,} us)",
+            f"{'  the same beyond bare Scrapy (pipeline only)':<44}"
+            f"{fmt(s.get('unchanged_pipeline_cpu_per_posting')):>9}  (bare Scrapy"
+            f" {us.get('bare', 0):,} us a posting)",
+        ]
+    lines += [
         f"{'peak RSS, JSON-API full crawl (MB)':<44}{s['peak_rss_mb_json_full']:>9.0f}  "
         f"<= {t['rss_mb']} {_mark(s['peak_rss_mb_json_full'], t['rss_mb'], False)}",
     ]
@@ -439,9 +480,9 @@ def table(report: dict) -> str:
     costs = report.get("stages") or {}
     if costs:
         names = list(next(iter(costs.values())))
-        lines += ["", f"{'stage, us per item':<26}" + "".join(f"{n:>10}" for n in names)]
+        lines += ["", f"{'stage, us per item':<26}" + "".join(f"{n:>12}" for n in names)]
         for shape, row in costs.items():
-            lines.append(f"{shape:<26}" + "".join(f"{row[n]:>10,.0f}" for n in names))
+            lines.append(f"{shape:<26}" + "".join(f"{row[n]:>12,.0f}" for n in names))
     return "\n".join(lines)
 
 

@@ -5,6 +5,8 @@ taken, one stage at a time, through what the crawl runs for each posting:
 
 * ``map``: the spider's pure mapper (raw record -> ``JobPosting``), part of bare Scrapy;
 * ``validate`` / ``clean`` / ``normalize``: the pipelines' pure functions;
+* ``fingerprint``: the digest of the raw posting an unchanged posting costs instead of
+  cleaning, normalising and its row (``crawler/store/fingerprint.py``);
 * ``row``: the store's ``job_row`` (the SQL row, its content hash and match key).
 
 The SQLite write itself is ``crawler.tools.bench.upsert``. One warm-up pass over other
@@ -20,11 +22,12 @@ from datetime import UTC, datetime
 
 from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import problems
+from crawler.store.fingerprint import raw_fingerprint
 from crawler.store.rows import job_row
 from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
 from crawler.tools.bench.upsert import MAPPERS
 
-STAGES = ("map", "validate", "clean", "normalize", "row")
+STAGES = ("map", "validate", "fingerprint", "clean", "normalize", "row")
 
 
 def _items(shape: str, records: list[dict]) -> tuple[list, float]:
@@ -46,6 +49,10 @@ def _pass(shape: str, records: list[dict]) -> dict[str, float]:
     started = clock()
     items = [item for item in items if not problems(item)]
     seconds["validate"] = clock() - started
+    started = clock()
+    for item in items:
+        raw_fingerprint(item)
+    seconds["fingerprint"] = clock() - started
     started = clock()
     items = [clean_item(item) for item in items]
     seconds["clean"] = clock() - started
