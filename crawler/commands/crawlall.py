@@ -462,7 +462,7 @@ class BoardProcesses:
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            while pending or running:
+            while running or (pending and not self.stopping):
                 self._act_on_signals(running)
                 while pending and not self.stopping and len(running) < self.jobs:
                     name = next(
