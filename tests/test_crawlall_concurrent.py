@@ -356,3 +356,40 @@ def test_sigterm_stops_the_running_boards_gracefully_and_starts_no_other(
     assert any(c["finish_reason"] == "shutdown" for c in crawls)
     for board in ("greenhouse", "ashby"):
         assert f"{board}: failed: not run: crawlall was stopped" in out
+
+
+def test_a_writer_kept_waiting_past_its_busy_timeout_retries_and_loses_no_batch(
+    slow_mirror, sequential, make_replay, tmp_path
+):
+    """Short transactions with a proven retry: an outside connection (a backup, an analyst's
+    write) holds the write lock for 2 s while five boards write, with a 0.3 s busy
+    timeout. The writers that meet it are refused, roll back and retry (``STORE_WRITE_RETRIES``,
+    1 s doubling): every batch lands, every crawl is healthy, the database is the
+    sequential one."""
+    server = make_replay(slow_mirror)
+    db = tmp_path / "jobs.db"
+    settings = {"STORE_BUSY_TIMEOUT_MS": "300"}
+    proc = subprocess.Popen(
+        crawlall_command(db, server.url, settings=settings), cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for_committed(db, 30, proc)
+        conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        time.sleep(2.0)
+        conn.execute("ROLLBACK")
+        conn.close()
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out + err[-3000:]
+    crawls = crawl_rows(db)
+    stats = [json.loads(c["stats"]) for c in crawls]
+    assert sum(s.get("jobcrawl/store_retries", 0) for s in stats) >= 1, "no writer was refused"
+    assert not any(s.get("jobcrawl/store_errors") for s in stats)
+    assert all(c["healthy"] == 1 for c in crawls)
+    ours, theirs = contents(db), contents(sequential)
+    for table in theirs:
+        assert ours[table] == theirs[table], f"{table} differs"

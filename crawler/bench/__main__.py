@@ -13,6 +13,12 @@ One run, in this order, against a replay server on 127.0.0.1 (no network):
    project's own politeness settings (download delay, AutoThrottle, robots.txt
    Crawl-delay) as a scheduled crawl runs them: whether the pipeline keeps up with
    the downloads. The target ratio is the CPU-bound one of step 2;
+3c. with ``--polite``, ``scrapy crawlall`` on the JSON boards with the same politeness:
+   each board alone, then all of them one after another (``--jobs 1``) and side by side
+   (the default), each a whole command timed from the outside (interpreter start, lock
+   and summary included): "crawlall wall time / slowest board alone" (target <= 1.25)
+   beside the sequential figure and beside step 3b's one-reactor run of the same boards
+   (the design crawlall did not choose; ``docs/performance.md``);
 4. the corpus rewritten with 5% of postings changed and 2% gone, and crawled again
    into the same database: requests against the first crawl (target <= 1/10 for the
    sitemap board) and rows written;
@@ -50,7 +56,11 @@ from crawler.bench.corpus import FIRST, JSON_SHAPES, RECRAWL, ShapeManifest, wri
 from crawler.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300}
+TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300,
+           "crawlall_vs_slowest": 1.25}  # fmt: skip
+# The JSON boards under the names crawlall runs them by (crawler/bench/spiders.py).
+CRAWLALL_SPIDERS = {"remoteok": "remoteok_bench", "lever": "lever_bench",
+                    "greenhouse": "greenhouse_bench"}  # fmt: skip
 
 # Our own replay server: no politeness delays (they would measure the sleep, not the code),
 # except in the --polite runs, which keep the project's own.
@@ -182,12 +192,14 @@ class Bench:
         before = self.last_crawl_id(db) if stored else 0
         spec_path, out_path = self.logs / f"{label}.spec.json", self.logs / f"{label}.out.json"
         spec_path.write_text(json.dumps(spec, indent=1))
+        started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.bench.crawl", str(spec_path), str(out_path)],
             cwd=ROOT,
             capture_output=True,
             text=True,
         )
+        process_seconds = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(f"bench crawl {label} failed:\n{proc.stdout}\n{proc.stderr}")
         result = json.loads(out_path.read_text())
@@ -199,6 +211,7 @@ class Bench:
             "spiders": [m.spider for m in manifests],
             "items": items,
             "seconds": result["wall_seconds"],
+            "process_seconds": process_seconds,
             "items_per_s": items / result["wall_seconds"],
             "requests": sum(s.get("downloader/request_count", 0) for s in stats),
             "peak_rss_mb": result["peak_rss_mb"],
@@ -213,6 +226,55 @@ class Bench:
             f"peak RSS {figures['peak_rss_mb']:.0f} MB"
         )
         return figures
+
+    def crawlall(self, label: str, manifests: list[ShapeManifest], *options: str) -> dict:
+        """``scrapy crawlall`` of ``manifests``' boards with the project's politeness, into a
+        fresh database; the whole command timed from the outside."""
+        spiders = [CRAWLALL_SPIDERS[m.shape] for m in manifests]
+        settings = {
+            **{k: v for k, v in LOCAL.items() if k not in POLITENESS},
+            "MIRROR_URL": self.server.url,
+            "JOBS_DB": str(self.fresh_db(f"{label}.db")),
+            "LOG_DIR": str(self.logs / label),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.args.concurrency,
+            "BENCH_SPIDER_ARGS": {CRAWLALL_SPIDERS[m.shape]: m.spider_args() for m in manifests},
+        }
+        cmd = [sys.executable, "-m", "scrapy", "crawlall", "--only", ",".join(spiders), *options]
+        for key, value in settings.items():
+            text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            cmd += ["-s", f"{key}={text}"]
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        (self.logs / f"{label}.out.txt").write_text(proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"bench crawlall {label} failed:\n{proc.stdout}\n{proc.stderr[-5000:]}"
+            )
+        with closing(sqlite3.connect(settings["JOBS_DB"])) as conn:
+            stored = conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+            stats = [json.loads(r[0]) for r in conn.execute("SELECT stats FROM crawls")]
+        figures = {
+            "label": label,
+            "spiders": spiders,
+            "options": list(options),
+            "seconds": seconds,
+            "postings": sum(m.postings for m in manifests),
+            "stored": stored,
+            "requests": sum(s.get("downloader/request_count", 0) for s in stats),
+            "store_retries": sum(s.get("jobcrawl/store_retries", 0) for s in stats),
+        }
+        log(f"  {label}: {stored:,} postings of {', '.join(spiders)} in {seconds:.1f} s")
+        return figures
+
+    def crawlall_figures(self, manifests: list[ShapeManifest]) -> dict:
+        """Each board alone, then all one after another and side by side."""
+        alone = {m.shape: self.crawlall(f"crawlall_alone_{m.shape}", [m]) for m in manifests}
+        return {
+            "alone": alone,
+            "sequential": self.crawlall("crawlall_sequential", manifests, "--jobs", "1"),
+            "concurrent": self.crawlall("crawlall_concurrent", manifests),
+        }
 
     @staticmethod
     def last_crawl_id(db: Path) -> int:
@@ -244,6 +306,7 @@ class Bench:
         wlb_m = [first["remotewlb"]] if "remotewlb" in first else []
         self.server = ReplayServer(self.corpus).start()
         runs: dict[str, dict] = {}
+        crawlall: dict = {}
         try:
             db = self.fresh_db("full.db")
             log("bench: bare Scrapy vs the full pipeline")
@@ -268,6 +331,8 @@ class Bench:
                 runs["json_full_polite"] = self.crawl(
                     "json_full_polite", json_m, "full", self.fresh_db("polite.db"), polite=True
                 )
+                log("bench: crawlall, politeness on: each board alone, in turn, side by side")
+                crawlall = self.crawlall_figures(json_m)
             log("bench: recrawl after 5% changed and 2% gone")
             second = self.write(RECRAWL)
             runs["json_recrawl"] = self.crawl(
@@ -299,9 +364,10 @@ class Bench:
                 for name, m in second.items()
             },
             "runs": runs,
+            "crawlall": crawlall,
             "upsert": upserts,
             "stages": stage_costs,
-            "summary": summary(runs, upserts),
+            "summary": summary(runs, upserts, crawlall),
             "targets": TARGETS,
         }
 
@@ -329,7 +395,7 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
-def summary(runs: dict, upserts: list) -> dict:
+def summary(runs: dict, upserts: list, crawlall: dict | None = None) -> dict:
     out = {
         "json_full_vs_bare": _ratio(
             runs["json_full"]["items_per_s"], runs["json_bare"]["items_per_s"]
@@ -353,6 +419,15 @@ def summary(runs: dict, upserts: list) -> dict:
         out["sitemap_recrawl_requests"] = _ratio(
             runs["sitemap_recrawl"]["requests"], runs["sitemap_full"]["requests"]
         )
+    if crawlall:
+        slowest = max(r["seconds"] for r in crawlall["alone"].values())
+        out["crawlall_slowest_alone_s"] = slowest
+        out["crawlall_concurrent_vs_slowest"] = _ratio(crawlall["concurrent"]["seconds"], slowest)
+        out["crawlall_sequential_vs_slowest"] = _ratio(crawlall["sequential"]["seconds"], slowest)
+        if "json_full_polite" in runs:
+            out["one_reactor_vs_slowest"] = _ratio(
+                runs["json_full_polite"]["process_seconds"], slowest
+            )
     if upserts:
         out["upsert_new_us"] = {u["level"]: round(u["new_us"]) for u in upserts}
     return out
@@ -403,6 +478,20 @@ def table(report: dict) -> str:
             f"{'JSON-API, polite settings: full / bare':<44}"
             f"{fmt(s['json_polite_full_vs_bare']):>9}  (does the pipeline keep up with downloads)"
         )
+    if "crawlall_concurrent_vs_slowest" in s:
+        lines += [
+            f"{'crawlall wall time / slowest board alone':<44}"
+            f"{fmt(s['crawlall_concurrent_vs_slowest']):>9}  <= {t['crawlall_vs_slowest']} "
+            f"{_mark(s['crawlall_concurrent_vs_slowest'], t['crawlall_vs_slowest'], False)}"
+            f" (politeness on; slowest alone {s['crawlall_slowest_alone_s']:.1f} s)",
+            f"{'  the same, one board after another':<44}"
+            f"{fmt(s['crawlall_sequential_vs_slowest']):>9}  (crawlall --jobs 1, as before)",
+        ]
+        if "one_reactor_vs_slowest" in s:
+            lines.append(
+                f"{'  the same boards in one reactor':<44}"
+                f"{fmt(s['one_reactor_vs_slowest']):>9}  (the design not chosen)"
+            )
     lines.append(
         f"{'full / tutorial items/s':<44}{fmt(s['full_vs_tutorial']):>9}  "
         f">= {t['tutorial_ratio']:.0f} {_mark(s['full_vs_tutorial'], t['tutorial_ratio'])}"
@@ -424,6 +513,13 @@ def table(report: dict) -> str:
     for label, expected in (("json_full", json_postings), ("json_bare", json_postings)):
         if runs[label]["items"] != expected:
             lines.append(f"NOTE: {label} got {runs[label]['items']:,} of {expected:,} postings")
+    crawlall = report.get("crawlall") or {}
+    for r in [
+        *crawlall.get("alone", {}).values(),
+        *(crawlall.get(k) for k in ("sequential", "concurrent") if k in crawlall),
+    ]:
+        if r["stored"] != r["postings"]:
+            lines.append(f"NOTE: {r['label']} stored {r['stored']:,} of {r['postings']:,} postings")
     if report["upsert"]:
         lines += ["", f"{'write_batch, us per item':<26}{'new':>9}{'unchanged':>11}{'updated':>9}"]
         for u in report["upsert"]:
