@@ -128,6 +128,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="time the queries on this database already built (skips the build)",
     )
     p.add_argument("--only-analyst", action="store_true", help="run only the analyst-scale part")
+    p.add_argument(
+        "--only-crawlall",
+        action="store_true",
+        help="run only the crawlall figures (politeness on: one reactor, each board alone, in"
+        " turn, side by side) on the JSON-API corpus",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     return p.parse_args(argv)
@@ -307,6 +313,26 @@ class Bench:
         self.server = ReplayServer(self.corpus).start()
         runs: dict[str, dict] = {}
         crawlall: dict = {}
+        if args.only_crawlall:
+            try:
+                runs["json_full_polite"] = self.crawl(
+                    "json_full_polite", json_m, "full", self.fresh_db("polite.db"), polite=True
+                )
+                crawlall = self.crawlall_figures(json_m)
+            finally:
+                self.server.stop()
+            return {
+                "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "machine": machine(),
+                "args": {k: str(v) for k, v in vars(args).items()},
+                "corpus": {
+                    n: {"postings": m.postings, "responses": m.responses} for n, m in first.items()
+                },  # fmt: skip
+                "runs": runs,
+                "crawlall": crawlall,
+                "summary": crawlall_summary(runs, crawlall),
+                "targets": TARGETS,
+            }
         try:
             db = self.fresh_db("full.db")
             log("bench: bare Scrapy vs the full pipeline")
@@ -395,6 +421,19 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
+def crawlall_summary(runs: dict, crawlall: dict) -> dict:
+    """crawlall's wall times over the slowest board's alone (and the one-reactor run's)."""
+    slowest = max(r["seconds"] for r in crawlall["alone"].values())
+    out = {
+        "crawlall_slowest_alone_s": slowest,
+        "crawlall_concurrent_vs_slowest": _ratio(crawlall["concurrent"]["seconds"], slowest),
+        "crawlall_sequential_vs_slowest": _ratio(crawlall["sequential"]["seconds"], slowest),
+    }
+    if "json_full_polite" in runs:
+        out["one_reactor_vs_slowest"] = _ratio(runs["json_full_polite"]["process_seconds"], slowest)
+    return out
+
+
 def summary(runs: dict, upserts: list, crawlall: dict | None = None) -> dict:
     out = {
         "json_full_vs_bare": _ratio(
@@ -420,14 +459,7 @@ def summary(runs: dict, upserts: list, crawlall: dict | None = None) -> dict:
             runs["sitemap_recrawl"]["requests"], runs["sitemap_full"]["requests"]
         )
     if crawlall:
-        slowest = max(r["seconds"] for r in crawlall["alone"].values())
-        out["crawlall_slowest_alone_s"] = slowest
-        out["crawlall_concurrent_vs_slowest"] = _ratio(crawlall["concurrent"]["seconds"], slowest)
-        out["crawlall_sequential_vs_slowest"] = _ratio(crawlall["sequential"]["seconds"], slowest)
-        if "json_full_polite" in runs:
-            out["one_reactor_vs_slowest"] = _ratio(
-                runs["json_full_polite"]["process_seconds"], slowest
-            )
+        out.update(crawlall_summary(runs, crawlall))
     if upserts:
         out["upsert_new_us"] = {u["level"]: round(u["new_us"]) for u in upserts}
     return out
@@ -438,6 +470,30 @@ def _mark(value: float | None, target: float, higher_is_better: bool = True) -> 
         return "n/a"
     met = value >= target if higher_is_better else value <= target
     return "met" if met else "MISSED"
+
+
+def crawlall_lines(s: dict, t: dict) -> list[str]:
+    """The crawlall figures of a summary ``s`` beside their target (none: no lines)."""
+    if "crawlall_concurrent_vs_slowest" not in s:
+        return []
+
+    def fmt(v):
+        return "n/a" if v is None else f"{v:.2f}"
+
+    lines = [
+        f"{'crawlall wall time / slowest board alone':<44}"
+        f"{fmt(s['crawlall_concurrent_vs_slowest']):>9}  <= {t['crawlall_vs_slowest']} "
+        f"{_mark(s['crawlall_concurrent_vs_slowest'], t['crawlall_vs_slowest'], False)}"
+        f" (politeness on; slowest alone {s['crawlall_slowest_alone_s']:.1f} s)",
+        f"{'  the same, one board after another':<44}"
+        f"{fmt(s['crawlall_sequential_vs_slowest']):>9}  (crawlall --jobs 1, as before)",
+    ]
+    if "one_reactor_vs_slowest" in s:
+        lines.append(
+            f"{'  the same boards in one reactor':<44}"
+            f"{fmt(s['one_reactor_vs_slowest']):>9}  (the design not chosen)"
+        )
+    return lines
 
 
 def table(report: dict) -> str:
@@ -478,20 +534,7 @@ def table(report: dict) -> str:
             f"{'JSON-API, polite settings: full / bare':<44}"
             f"{fmt(s['json_polite_full_vs_bare']):>9}  (does the pipeline keep up with downloads)"
         )
-    if "crawlall_concurrent_vs_slowest" in s:
-        lines += [
-            f"{'crawlall wall time / slowest board alone':<44}"
-            f"{fmt(s['crawlall_concurrent_vs_slowest']):>9}  <= {t['crawlall_vs_slowest']} "
-            f"{_mark(s['crawlall_concurrent_vs_slowest'], t['crawlall_vs_slowest'], False)}"
-            f" (politeness on; slowest alone {s['crawlall_slowest_alone_s']:.1f} s)",
-            f"{'  the same, one board after another':<44}"
-            f"{fmt(s['crawlall_sequential_vs_slowest']):>9}  (crawlall --jobs 1, as before)",
-        ]
-        if "one_reactor_vs_slowest" in s:
-            lines.append(
-                f"{'  the same boards in one reactor':<44}"
-                f"{fmt(s['one_reactor_vs_slowest']):>9}  (the design not chosen)"
-            )
+    lines += crawlall_lines(s, t)
     lines.append(
         f"{'full / tutorial items/s':<44}{fmt(s['full_vs_tutorial']):>9}  "
         f">= {t['tutorial_ratio']:.0f} {_mark(s['full_vs_tutorial'], t['tutorial_ratio'])}"
@@ -579,6 +622,24 @@ def main(argv=None) -> None:
         print(text)
         return
     report = Bench(args).run()
+    if args.only_crawlall:
+        r, c = report["runs"]["json_full_polite"], report["crawlall"]
+        text = "\n".join(
+            [
+                f"jobcrawl bench (crawlall only), {report['when']}: {report['machine']['cpus']}"
+                f" cores ({report['machine']['processor']})",
+                f"one reactor {r['process_seconds']:.1f} s; alone "
+                + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in c["alone"].items())
+                + f"; one after another {c['sequential']['seconds']:.1f} s;"
+                f" side by side {c['concurrent']['seconds']:.1f} s",
+                *crawlall_lines(report["summary"], TARGETS),
+            ]
+        )
+        (args.out / "crawlall-latest.json").write_text(json.dumps(report, indent=1, default=str))
+        (args.out / "crawlall-latest.txt").write_text(text + "\n")
+        print()
+        print(text)
+        return
     report["analyst"] = run_analyst(args)
     report["bench_seconds"] = time.perf_counter() - started
     text = table(report)
