@@ -247,7 +247,10 @@ class Bench:
         }
         cmd = [sys.executable, "-m", "scrapy", "crawlall", "--only", ",".join(spiders), *options]
         for key, value in settings.items():
-            text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            if isinstance(value, list):  # Scrapy reads a list setting comma-separated
+                text = ",".join(value)
+            else:
+                text = json.dumps(value) if isinstance(value, dict) else str(value)
             cmd += ["-s", f"{key}={text}"]
         started = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
