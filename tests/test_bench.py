@@ -24,7 +24,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1200,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = proc.stdout

@@ -43,6 +43,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -252,9 +253,10 @@ class Bench:
             else:
                 text = json.dumps(value) if isinstance(value, dict) else str(value)
             cmd += ["-s", f"{key}={text}"]
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _children_cpu()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         seconds = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
         (self.logs / f"{label}.out.txt").write_text(proc.stdout + proc.stderr)
         if proc.returncode != 0:
             raise SystemExit(
@@ -268,12 +270,18 @@ class Bench:
             "spiders": spiders,
             "options": list(options),
             "seconds": seconds,
+            # CPU (user + system) of the command and its board processes: with the wall time,
+            # whether the run waited on politeness or on the cores.
+            "cpu_seconds": cpu,
             "postings": sum(m.postings for m in manifests),
             "stored": stored,
             "requests": sum(s.get("downloader/request_count", 0) for s in stats),
             "store_retries": sum(s.get("jobcrawl/store_retries", 0) for s in stats),
         }
-        log(f"  {label}: {stored:,} postings of {', '.join(spiders)} in {seconds:.1f} s")
+        log(
+            f"  {label}: {stored:,} postings of {', '.join(spiders)} in {seconds:.1f} s"
+            f" ({cpu:.1f} s CPU)"
+        )
         return figures
 
     def crawlall_figures(self, manifests: list[ShapeManifest]) -> dict:
@@ -401,7 +409,21 @@ class Bench:
         }
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's waited-for children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def machine() -> dict:
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    return {"load_1min": load, **_machine()}
+
+
+def _machine() -> dict:
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -634,7 +656,9 @@ def main(argv=None) -> None:
                 f"one reactor {r['process_seconds']:.1f} s; alone "
                 + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in c["alone"].items())
                 + f"; one after another {c['sequential']['seconds']:.1f} s;"
-                f" side by side {c['concurrent']['seconds']:.1f} s",
+                f" side by side {c['concurrent']['seconds']:.1f} s"
+                f" ({c['concurrent']['cpu_seconds']:.1f} s CPU; load average at the start"
+                f" {report['machine']['load_1min']})",
                 *crawlall_lines(report["summary"], TARGETS),
             ]
         )
