@@ -20,7 +20,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     args = ["--postings", "600", "--sitemap-pages", "30", "--tutorial-responses", "1"]
     args += ["--upsert-levels", "", "--stage-items", "5", "--out", str(out)]
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.bench", *args],
+        [sys.executable, "-m", "crawler.tools.bench", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

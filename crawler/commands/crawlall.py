@@ -37,7 +37,7 @@ ends with its summary (exit 1). A second signal stops the running boards at once
 ``kill -9`` of ``crawlall`` kills its boards too (Linux): at most the batches in flight
 are lost, and the unfinished crawls close nothing.
 
-A lock (``LOCK_FILE``, default ``JOBS_DB`` + ``.lock``; see ``crawler/lock.py``)
+A lock (``LOCK_FILE``, default ``JOBS_DB`` + ``.lock``; see ``crawler/commands/lock.py``)
 keeps two runs from crawling into one database at once: the second prints one
 line and exits with status 3. A lock left by a run that died is taken over.
 
@@ -80,11 +80,11 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import closest_scrapy_cfg
 from scrapy.utils.log import configure_logging
 
-from crawler.boards import SpiderConfigError
-from crawler.lock import CrawlLock, LockHeld, pid_alive
-from crawler.logs import add_rotating_file_log, remove_file_log
-from crawler.schema import open_db
+from crawler.commands.lock import CrawlLock, LockHeld, pid_alive
+from crawler.commands.logs import add_rotating_file_log, remove_file_log
 from crawler.settings import PLACEHOLDER_CONTACT_URL
+from crawler.sources.boards import SpiderConfigError
+from crawler.store.schema import open_db
 
 logger = logging.getLogger(__name__)
 # The summary goes to stdout as a table and, through this logger, to the log file only.
