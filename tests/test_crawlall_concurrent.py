@@ -1,7 +1,7 @@
 """``crawlall`` with boards side by side, through real processes and the real engine.
 
 The corpus is the recorded mirror of every enabled board, with RemoteOK, Lever and
-Greenhouse answering hundreds of derived postings (``crawler.bench.corpus``: real records,
+Greenhouse answering hundreds of derived postings (``crawler.tools.bench.corpus``: real records,
 new ids), written in batches of 7, so that five board processes commit many small
 transactions into one file at the same time.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.bench.corpus import derived_records
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import FAST, MIRROR, ROOT
 
 BOARDS = ["remoteok", "remotewlb", "lever", "greenhouse", "ashby"]
@@ -164,7 +164,7 @@ def crawl_rows(db: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def sequential(mirror, tmp_path_factory):
     """The reference: the same corpus crawled one board after another."""
-    from crawler.replay import ReplayServer
+    from crawler.tools.replay import ReplayServer
 
     server = ReplayServer(mirror).start()
     try:
