@@ -89,6 +89,14 @@ def load_sites(path: Path) -> list[dict]:
     return sites
 
 
+def site_domains(sites) -> list[str]:
+    """Domains (not URLs) of the sites' sitemaps and listings, without "www." so that a
+    sitemap on www.acme.com may list pages on acme.com or careers.acme.com; pages elsewhere
+    are not fetched (Scrapy's offsite filter)."""
+    urls = [u for s in sites for u in s["sitemaps"] + s["listing_urls"]]
+    return sorted({urlsplit(u).hostname.removeprefix("www.") for u in urls})
+
+
 class JobPostingSpider(StructuredDataSpider):
     name = "jobposting"
     # A site's sitemap or listing pages need not list every open job (paging, stale
@@ -104,6 +112,12 @@ class JobPostingSpider(StructuredDataSpider):
             return f"no enabled [[site]] in {display_path(CONFIG)} (or crawl one: -a sites=NAME)"
         return None
 
+    @classmethod
+    def crawl_domains(cls) -> list[str]:
+        """The domains a plain run requests (the enabled sites'): ``crawlall`` never runs
+        this board beside another on the same hosts."""
+        return site_domains(s for s in load_sites(CONFIG) if s["enabled"])
+
     def __init__(self, *args, config: str | None = None, sites: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         configured = load_sites(Path(config) if config else CONFIG)
@@ -116,11 +130,7 @@ class JobPostingSpider(StructuredDataSpider):
             self.sites = [by_name[name] for name in wanted]
         else:
             self.sites = [s for s in configured if s["enabled"]]
-        urls = [u for s in self.sites for u in s["sitemaps"] + s["listing_urls"]]
-        # Domains (not URLs) of the configured sites, without "www." so that a sitemap on
-        # www.acme.com may list pages on acme.com or careers.acme.com; pages elsewhere are not
-        # fetched (Scrapy's offsite filter).
-        self.allowed_domains = sorted({urlsplit(u).hostname.removeprefix("www.") for u in urls})
+        self.allowed_domains = site_domains(self.sites)
 
     def start_requests(self):
         if not self.sites:

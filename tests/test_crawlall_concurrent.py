@@ -393,3 +393,42 @@ def test_a_writer_kept_waiting_past_its_busy_timeout_retries_and_loses_no_batch(
     ours, theirs = contents(db), contents(sequential)
     for table in theirs:
         assert ours[table] == theirs[table], f"{table} differs"
+
+
+def test_boards_sharing_a_host_never_run_together(replay, tmp_path):
+    """``remoteok`` and ``remoteok_bench`` both crawl remoteok.com: the second starts only once
+    the first has ended (one host, one crawl at a time: its politeness as for one crawl),
+    while ``lever``, on its own host, runs beside the first."""
+    db = tmp_path / "jobs.db"
+    settings = {"SPIDER_MODULES": "spiders,crawler.tools.bench.spiders"}
+    done = subprocess.run(
+        crawlall_command(db, replay.url, "--only", "remoteok,remoteok_bench,lever",
+                         settings=settings),
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+
+    def at(text: str) -> int:
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    assert at("crawlall: remoteok ends") < at("crawlall: remoteok_bench starts")
+    assert at("crawlall: lever starts") < at("crawlall: remoteok ends")
+    spans = {c["spider"]: (c["started_at"], c["finished_at"]) for c in crawl_rows(db)}
+    assert spans["remoteok"][1] <= spans["remoteok_bench"][0]
+
+
+def test_board_domains_and_their_overlaps():
+    from crawler.commands.crawlall import board_domains, domains_overlap
+    from spiders.greenhouse import GreenhouseSpider
+    from spiders.jobposting import JobPostingSpider
+    from spiders.lever import LeverSpider
+
+    assert board_domains(LeverSpider) == {"lever.co"}
+    assert not domains_overlap(board_domains(LeverSpider), board_domains(GreenhouseSpider))
+    # A JobPosting site on a platform's hosted pages shares the platform's host.
+    assert domains_overlap(frozenset({"boards.greenhouse.io"}), board_domains(GreenhouseSpider))
+    assert not domains_overlap(frozenset({"notgreenhouse.io"}), frozenset({"greenhouse.io"}))
+    # Hosts that cannot be told before the crawl overlap everything: such a board runs alone.
+    assert domains_overlap(None, frozenset({"lever.co"}))
+    assert isinstance(JobPostingSpider.crawl_domains(), list)
