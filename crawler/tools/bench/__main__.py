@@ -113,8 +113,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--polite",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also crawl the JSON boards bare and full with the project's politeness settings"
-        " (adds about two minutes)",
+        help="also crawl the JSON boards bare and full with the project's politeness settings,"
+        " then through crawlall: each board alone, in turn, side by side (adds about two"
+        " minutes, and the crawlall runs about five times one board's polite crawl)",
     )
     p.add_argument(
         "--analyst-scale",
