@@ -475,7 +475,12 @@ class BoardProcesses:
                     if name is None:
                         break
                     pending.remove(name)
-                    self._start(runs[name])
+                    try:
+                        self._start(runs[name])
+                    except OSError as exc:  # no process (out of memory, PIDs, descriptors)
+                        runs[name].error = f"its crawl process could not start: {exc}"
+                        logger.error("crawlall: %s: %s", name, runs[name].error)
+                        continue
                     running.append(runs[name])
                 self.changed.wait(self.POLL)
                 self.changed.clear()
