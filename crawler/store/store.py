@@ -127,6 +127,7 @@ class Store:
         self.health_rules = health_rules
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         self.counts.update(reopened=0, versions=0, grouped=0, closed=0)
+        self.lock_wait = 0.0  # seconds the last batch waited for the write lock
         # Postings whose page answered 404/410: closed when the crawl closes, if healthy.
         self.gone: list[tuple[str, str]] = []
         if crawl_id is None:
@@ -149,7 +150,11 @@ class Store:
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": len(rejects), "reopened": 0}
         seen_at = now_iso()
         with self.conn:
+            waited = time.monotonic()
             self.conn.execute("BEGIN IMMEDIATE")
+            # How long this batch waited for another connection's write lock (crawlall's
+            # boards side by side take turns): counted, and shown by ``make bench``.
+            self.lock_wait = time.monotonic() - waited
             existing = self._existing(rows)
             new, changed, same, kept = self._sort(items, rows, existing, seen_at)
             self._insert(new)

@@ -281,10 +281,17 @@ class Bench:
             "stored": stored,
             "requests": sum(s.get("downloader/request_count", 0) for s in stats),
             "store_retries": sum(s.get("jobcrawl/store_retries", 0) for s in stats),
+            # Time the boards' batches spent waiting for one another's write lock.
+            "lock_wait_s": sum(s.get("jobcrawl/store_lock_wait_ms", 0) for s in stats) / 1000,
+            "lock_wait_max_s": max(
+                [s.get("jobcrawl/store_lock_wait_ms_max", 0) for s in stats] or [0]
+            )
+            / 1000,
         }
         log(
             f"  {label}: {stored:,} postings of {', '.join(spiders)} in {seconds:.1f} s"
-            f" ({cpu:.1f} s CPU)"
+            f" ({cpu:.1f} s CPU; batches waited {figures['lock_wait_s']:.1f} s for the write"
+            f" lock, at most {figures['lock_wait_max_s']:.1f} s)"
         )
         return figures
 
