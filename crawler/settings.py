@@ -159,6 +159,10 @@ CONDITIONAL_CACHE_DIR = ""
 # skipped with a warning; a platform spider (lever, greenhouse, ashby) is skipped
 # while its data/boards/<name>.txt lists no company.
 ENABLED_SPIDERS = ["remoteok", "remotewlb", "lever", "greenhouse", "ashby"]
+# Boards crawled at once by crawlall, each in its own process (--jobs N). A crawl mostly waits
+# out its host's delay, so this bounds processes (memory), not cores; boards sharing a host
+# never run together. 1: one board after another.
+CRAWLALL_JOBS = 8
 LOCK_FILE = ""  # empty: JOBS_DB + ".lock" (one crawlall at a time per database)
 LOG_DIR = "data/logs"  # crawlall.log, rotated at LOG_MAX_BYTES, LOG_BACKUPS old files kept
 LOG_MAX_BYTES = 10 * 1024 * 1024

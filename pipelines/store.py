@@ -164,6 +164,10 @@ class StorePipeline:
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"jobcrawl/stored/{key}", value)
         self.crawler.stats.inc_value("jobcrawl/batches")
+        # Milliseconds the batches waited for the write lock (other boards' transactions).
+        waited = round(self.store.lock_wait * 1000)
+        self.crawler.stats.inc_value("jobcrawl/store_lock_wait_ms", waited)
+        self.crawler.stats.max_value("jobcrawl/store_lock_wait_ms_max", waited)
         stale = self.store.take_stale()
         if stale:
             await self._reprocess(stale)

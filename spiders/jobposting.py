@@ -26,6 +26,14 @@ from crawler.sources.boards import SITES_PATH, display_path, load_sites, select_
 from crawler.sources.structured import StructuredDataSpider
 
 
+def site_domains(sites) -> list[str]:
+    """Domains (not URLs) of the sites' sitemaps and listings, without "www." so that a
+    sitemap on www.acme.com may list pages on acme.com or careers.acme.com; pages elsewhere
+    are not fetched (Scrapy's offsite filter)."""
+    urls = [u for s in sites for u in s["sitemaps"] + s["listing_urls"]]
+    return sorted({urlsplit(u).hostname.removeprefix("www.") for u in urls})
+
+
 class JobPostingSpider(StructuredDataSpider):
     name = "jobposting"
     # A site's sitemap or listing pages need not list every open job (paging, stale
@@ -43,14 +51,16 @@ class JobPostingSpider(StructuredDataSpider):
             )
         return None
 
+    @classmethod
+    def crawl_domains(cls) -> list[str]:
+        """The domains a plain run requests (the enabled sites'): ``crawlall`` never runs
+        this board beside another on the same hosts."""
+        return site_domains(select_sites(load_sites(), None))
+
     def __init__(self, *args, config: str | None = None, sites: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sites = select_sites(load_sites(config), sites)
-        urls = [u for s in self.sites for u in s["sitemaps"] + s["listing_urls"]]
-        # Domains (not URLs) of the configured sites, without "www." so that a sitemap on
-        # www.acme.com may list pages on acme.com or careers.acme.com; pages elsewhere are not
-        # fetched (Scrapy's offsite filter).
-        self.allowed_domains = sorted({urlsplit(u).hostname.removeprefix("www.") for u in urls})
+        self.allowed_domains = site_domains(self.sites)
 
     def start_requests(self):
         if not self.sites:

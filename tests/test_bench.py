@@ -24,7 +24,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1200,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = proc.stdout
@@ -38,6 +38,9 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         "unchanged / new posting, CPU end to end",
         "peak RSS, JSON-API full crawl (MB)",
         "stage, us per item",
+        "crawlall wall time / slowest board alone",
+        "the same, one board after another",
+        "the same boards in one reactor",
     ):
         assert line in table
     assert "NOTE:" not in table  # no run lost postings
@@ -65,7 +68,15 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     assert runs["json_recrawl"]["closed"] <= gone["remoteok"]
     # A sitemap recrawl fetches only what lastmod says changed.
     assert runs["sitemap_recrawl"]["requests"] < runs["sitemap_full"]["requests"]
+    # crawlall, politeness on: each board alone, in turn and side by side stored everything.
+    crawlall = report["crawlall"]
+    assert set(crawlall["alone"]) == {"remoteok", "lever", "greenhouse"}
+    for run in [*crawlall["alone"].values(), crawlall["sequential"], crawlall["concurrent"]]:
+        assert run["stored"] == run["postings"] > 0, run
+    assert crawlall["concurrent"]["postings"] == 600
     summary = report["summary"]
+    for key in ("crawlall_concurrent_vs_slowest", "crawlall_sequential_vs_slowest"):
+        assert isinstance(summary[key], float) and summary[key] > 0
     for key in ("json_full_vs_bare", "full_vs_tutorial", "sitemap_recrawl_requests",
                 "json_recrawl_cpu", "unchanged_cpu_per_posting"):  # fmt: skip
         assert isinstance(summary[key], float) and summary[key] > 0

@@ -15,6 +15,10 @@ commits each batch with its counters and its full-text rows in one transaction:
 Neither reader may ever see an error ("database is locked" or any other); both must see
 the crawls progress (many distinct snapshots) with counts that never go backwards.
 
+The same holds while ``crawlall`` runs five boards side by side, each in its own process
+(five writers taking turns on the file): there, for every board, the rows its latest
+crawl touched equal that crawl's ``items_scraped`` in every snapshot.
+
 A client with *no* busy timeout at all (the ``sqlite3`` shell before ``.timeout 5000``)
 can be refused for a moment in WAL mode: when readers contend for a read mark, and while
 a crawl opens or closes the file (WAL switch, schema refresh, closing checkpoint). SQLite
@@ -111,3 +115,82 @@ def test_readers_never_see_a_lock_or_half_a_batch_during_crawls(crawl, make_repl
         reads = json.loads(out.read_text())
         assert reads["errors"] == []
         check_snapshots(reads["snapshots"])
+
+
+# --- the same readers while crawlall runs the boards side by side -------------------------
+
+# Per board, its latest crawl: the rows it touched must equal what it counted, at every moment.
+CONCURRENT_SNAPSHOT = """
+    SELECT (SELECT COUNT(*) FROM jobs),
+           (SELECT COALESCE(SUM(items_new), 0) FROM crawls),
+           (SELECT COUNT(*) FROM jobs_fts_docsize),
+           (SELECT COUNT(*) FROM crawls c
+             WHERE c.id = (SELECT MAX(id) FROM crawls WHERE spider = c.spider)
+               AND c.items_scraped != (SELECT COUNT(*) FROM jobs WHERE last_crawl_id = c.id)),
+           (SELECT COUNT(*) FROM crawls WHERE finished_at IS NULL),
+           (SELECT COUNT(*) FROM crawls)
+"""
+
+
+def concurrent_read_loop(db: str, out: str, stop: str, timeout: str) -> None:
+    """``read_loop`` with the concurrent crawl's snapshot query."""
+    snapshots, errors = [], []
+    while not Path(stop).exists():
+        conn = sqlite3.connect(db, timeout=float(timeout))
+        try:
+            conn.execute("BEGIN")
+            snapshots.append(list(conn.execute(CONCURRENT_SNAPSHOT).fetchone()))
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            errors.append([str(exc), snapshots[-1] if snapshots else None])
+        finally:
+            conn.close()
+    Path(out).write_text(json.dumps({"snapshots": snapshots, "errors": errors}))
+
+
+def test_readers_never_see_a_lock_or_half_a_batch_while_boards_run_side_by_side(
+    make_replay, tmp_path
+):
+    """Two readers (5 s busy timeout) during two concurrent ``crawlall`` runs of five boards,
+    batches of 7 (tests/test_crawlall_concurrent.py's corpus): the first into an empty
+    database, the second a recrawl (each board's start-up refreshes the views and the data
+    dictionary while the other boards write)."""
+    from tests.test_crawlall_concurrent import BOARDS, crawlall, write_mirror
+
+    server = make_replay(write_mirror(tmp_path / "mirror"))
+    db, stop = tmp_path / "jobs.db", tmp_path / "stop"
+    open_db(db).close()
+    outs = [tmp_path / "reader1.json", tmp_path / "reader2.json"]
+    code = (
+        "import sys; from tests.test_faults_readers import concurrent_read_loop;"
+        " concurrent_read_loop(*sys.argv[1:])"
+    )
+    readers = [
+        subprocess.Popen([sys.executable, "-c", code, str(db), str(out), str(stop), "5"], cwd=ROOT)
+        for out in outs
+    ]
+    try:
+        first = crawlall(db, server.url)
+        second = crawlall(db, server.url)
+    finally:
+        stop.touch()
+        for reader in readers:
+            reader.wait(timeout=60)
+    assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+    assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+    total = sqlite3.connect(db).execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
+    for out in outs:
+        reads = json.loads(out.read_text())
+        assert reads["errors"] == []
+        snapshots = reads["snapshots"]
+        assert len({tuple(s) for s in snapshots}) >= 10, "the reader did not see the crawls run"
+        for jobs, new, fts, miscounted, _running, _crawls in snapshots:
+            assert jobs == new, f"{jobs} rows but {new} counted new: half a batch visible"
+            assert fts == jobs, f"{fts} full-text rows for {jobs} rows"
+            assert miscounted == 0, "a crawl's touched rows and its count disagree"
+        counts = [s[0] for s in snapshots]
+        assert counts == sorted(counts) and counts[-1] == total
+        # Read while several boards were writing, in the first run and in the recrawl.
+        assert any(s[4] >= 2 and 0 < s[0] < total for s in snapshots)
+        assert any(s[4] >= 2 and s[5] > len(BOARDS) for s in snapshots)

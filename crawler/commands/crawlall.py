@@ -16,10 +16,26 @@ path``); ``--list`` shows these reasons. A board list or site config that cannot
 be read is a configuration error. ``--only`` may name any spider of the project,
 enabled or not. A run with the placeholder ``CONTACT_URL`` warns once.
 
-How: one board after another in one Scrapy process, each board its own
-``crawls`` row with its own stats, log counts and health verdict (running them
-side by side would mix the per-crawl log counts). Ctrl-C / SIGTERM stops the
-current board gracefully and skips the rest.
+How: boards run side by side, each in its own process
+(``crawler/commands/crawlall_board.py``), at most ``--jobs N`` at once (setting
+``CRAWLALL_JOBS``, default 8: a board spends its crawl waiting out its host's delay, so
+processes, not cores, are what is counted; 8 runs every board enabled today at once and
+bounds memory at 8 crawl processes). Boards whose hosts overlap (their
+``allowed_domains``, one a subdomain of the other) never run at the same time, so
+per-host politeness is exactly that of one crawl: each process keeps its own robots.txt,
+Crawl-delay and AutoThrottle state for its own hosts. A board whose hosts cannot be told
+runs alone. Pending boards start in ``ENABLED_SPIDERS`` order; ``--jobs 1`` crawls one
+after another. Separate processes were measured faster than one reactor (both cores
+work; ``docs/performance.md``). Each board is its own ``crawls`` row with its own stats,
+log counts and health verdict; their log lines, interleaved, name the board. Writers
+take turns on the database (WAL, short ``BEGIN IMMEDIATE`` transactions with a busy
+wait and retries: ``pipelines/store.py``); readers are never blocked.
+
+Ctrl-C / SIGTERM: running boards stop gracefully (their batches in flight are written,
+each crawl is closed with reason ``shutdown``), no other board is started, and the run
+ends with its summary (exit 1). A second signal stops the running boards at once. A
+``kill -9`` of ``crawlall`` kills its boards too (Linux): at most the batches in flight
+are lost, and the unfinished crawls close nothing.
 
 A lock (``LOCK_FILE``, default ``JOBS_DB`` + ``.lock``; see ``crawler/commands/lock.py``)
 keeps two runs from crawling into one database at once: the second prints one
@@ -42,22 +58,28 @@ Exit status:
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import logging
+import os
+import pickle
+import signal
 import sqlite3
+import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scrapy.commands import ScrapyCommand
-from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.conf import closest_scrapy_cfg
+from scrapy.utils.log import configure_logging
 
-from crawler.commands.crawl import log_config_error
 from crawler.commands.lock import CrawlLock, LockHeld, pid_alive
 from crawler.commands.logs import add_rotating_file_log, remove_file_log
 from crawler.settings import PLACEHOLDER_CONTACT_URL
@@ -120,9 +142,12 @@ class BoardRun:
     """One board's outcome in a crawlall run."""
 
     board: str
-    crawler: Any = None
     error: str | None = None
     row: dict[str, Any] = field(default_factory=dict)
+    # What its process reported last: crawl_id, finish_reason, error (empty: it died first).
+    result: dict[str, Any] = field(default_factory=dict)
+    proc: subprocess.Popen | None = field(default=None, repr=False)
+    readers: list[threading.Thread] = field(default_factory=list, repr=False)
 
     @property
     def problems(self) -> dict[str, str]:
@@ -219,7 +244,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--only a,b] [--skip c] [--list]"
+        return "[--only a,b] [--skip c] [--jobs N] [--list]"
 
     def short_desc(self) -> str:
         return "Crawl every enabled board (the cron job); exit 0 healthy, 1 not, 2 usage, 3 locked"
@@ -232,6 +257,13 @@ class Command(ScrapyCommand):
         parser.add_argument("--skip", action="append", metavar="C", help="do not crawl these")
         parser.add_argument(
             "--list", action="store_true", help="print the boards that would run, and exit"
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            metavar="N",
+            help="boards crawled at once, each in its own process (default: CRAWLALL_JOBS, 8;"
+            " 1: one after another); boards sharing a host never run together",
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -251,6 +283,10 @@ class Command(ScrapyCommand):
             raise UsageError(
                 "no board to crawl (see ENABLED_SPIDERS, --only, --skip)", print_help=False
             )
+        jobs = opts.jobs if opts.jobs is not None else settings.getint("CRAWLALL_JOBS", 8)
+        if jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, not {jobs}", print_help=False)
+        self.jobs = jobs
 
         lock = CrawlLock(lock_path(settings))
         try:
@@ -274,6 +310,7 @@ class Command(ScrapyCommand):
     def plan(self, opts: argparse.Namespace) -> tuple[list[str], list[str]]:
         settings = self.settings
         loader = get_spider_loader(settings)
+        self.domains: dict[str, frozenset[str] | None] = {}
         boards, notes = select_boards(
             settings.getlist("ENABLED_SPIDERS"),
             loader.list(),
@@ -290,6 +327,11 @@ class Command(ScrapyCommand):
                 notes.append(f"{name}: {reason}: skipped")
                 continue
             chosen.append(name)
+        for name in chosen:
+            try:
+                self.domains[name] = board_domains(loader.load(name))
+            except SpiderConfigError as exc:
+                raise UsageError(str(exc), print_help=False) from None
         return chosen, notes
 
     def others(self, opts: argparse.Namespace) -> list[str]:
@@ -325,7 +367,9 @@ class Command(ScrapyCommand):
         except (sqlite3.Error, OSError) as exc:
             print(f"crawlall: cannot open the database {db_path}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        process = AsyncCrawlerProcess(settings)
+        # The console, as a crawl process would set it up (LOG_LEVEL, LOG_FILE...); the boards'
+        # processes send their records here.
+        configure_logging(settings)
         handler = add_rotating_file_log(settings)
         summary_logger.addHandler(handler)
         try:
@@ -345,12 +389,11 @@ class Command(ScrapyCommand):
                 )
             for note in notes:
                 logger.warning("%s", note)
-            logger.info("crawlall: %s into %s", ", ".join(boards), db_path)
-            runs = self.run_sequentially(process, boards)
+            logger.info("crawlall: %s into %s, %d at a time", ", ".join(boards), db_path, self.jobs)
+            runs = BoardProcesses(settings, boards, self.domains, self.jobs, handler.level).run()
             for run in runs:
-                if run.crawler is not None and not run.error:
-                    crawl_id = _stat(run.crawler, "jobcrawl/crawl_id")
-                    run.row = read_crawl_row(db_path, crawl_id)
+                if not run.error:
+                    run.row = read_crawl_row(db_path, run.result.get("crawl_id"))
             lines = summary_lines(runs, notes)
             print("\n".join(lines), flush=True)
             for text in lines:
@@ -365,39 +408,186 @@ class Command(ScrapyCommand):
             summary_logger.removeHandler(handler)
             remove_file_log(handler)
 
-    def run_sequentially(self, process: AsyncCrawlerProcess, boards: list[str]) -> list[BoardRun]:
-        """Crawl ``boards`` one after another in ``process``; stop early on shutdown."""
-        import asyncio
 
-        from twisted.internet import reactor
+def board_domains(spidercls) -> frozenset[str] | None:
+    """The domains a board's crawl requests, or None when they cannot be told before it runs.
 
-        runs: dict[str, BoardRun] = {}
+    A spider whose hosts come from its configuration says so with a ``crawl_domains()``
+    classmethod (``jobposting``); otherwise its ``allowed_domains``. Raises
+    ``SpiderConfigError`` when that configuration cannot be read.
+    """
+    hook = getattr(spidercls, "crawl_domains", None)
+    domains = hook() if hook else getattr(spidercls, "allowed_domains", None)
+    if not domains or isinstance(domains, str):
+        return None
+    return frozenset(d.lower().removeprefix("www.") for d in domains)
 
-        async def drive() -> None:
-            try:
-                for name in boards:
-                    run = runs[name] = BoardRun(name)
+
+def domains_overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    """Whether two boards may request the same host (unknown domains overlap everything)."""
+    if a is None or b is None:
+        return True
+    return any(x == y or x.endswith(f".{y}") or y.endswith(f".{x}") for x in a for y in b)
+
+
+class BoardProcesses:
+    """Run each board in its own process (``crawlall_board``), ``jobs`` at a time.
+
+    The next board to start is the first pending one, in the given order, whose domains
+    overlap no running board's. Child log records are handled by this process's loggers
+    (console and ``crawlall.log``). Signals: the first SIGINT/SIGTERM asks every running
+    board to stop gracefully and starts no other; the second stops them at once.
+    """
+
+    POLL = 0.2
+
+    def __init__(self, settings, boards: Sequence[str], domains: dict, jobs: int,
+                 file_level: int) -> None:  # fmt: skip
+        self.settings = settings
+        self.boards = list(boards)
+        self.domains = domains
+        self.jobs = jobs
+        console = logging.getLevelName(str(settings.get("LOG_LEVEL") or "DEBUG").upper())
+        levels = [level for level in (console, file_level) if isinstance(level, int)]
+        # The lowest level anything here writes: the children send nothing below it.
+        self.log_level = min(levels) if levels else logging.DEBUG
+        self.changed = threading.Event()
+        self.signals: list[int] = []
+        self.stopping = 0  # signals acted upon
+
+    def run(self) -> list[BoardRun]:
+        runs = {name: BoardRun(name) for name in self.boards}
+        pending, running = list(self.boards), []
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            while running or (pending and not self.stopping):
+                self._act_on_signals(running)
+                while pending and not self.stopping and len(running) < self.jobs:
+                    name = next(
+                        (n for n in pending if not any(
+                            domains_overlap(self.domains.get(n), self.domains.get(r.board))
+                            for r in running
+                        )),
+                        None,
+                    )  # fmt: skip
+                    if name is None:
+                        break
+                    pending.remove(name)
                     try:
-                        run.crawler = process.create_crawler(name)
-                        await process.crawl(run.crawler)
-                    except Exception as exc:  # a board that cannot start must not stop the others
-                        run.error = f"{type(exc).__name__}: {exc}"
-                        if not log_config_error(name, exc):
-                            logger.error("%s: crawl failed: %s", name, run.error, exc_info=True)
-                    if _stat(run.crawler, "finish_reason") == "shutdown":
-                        break  # Ctrl-C / SIGTERM: the remaining boards are not started
-            finally:
-                with contextlib.suppress(RuntimeError):  # already stopping
-                    reactor.stop()
+                        self._start(runs[name])
+                    except OSError as exc:  # no process (out of memory, PIDs, descriptors)
+                        runs[name].error = f"its crawl process could not start: {exc}"
+                        logger.error("crawlall: %s: %s", name, runs[name].error)
+                        continue
+                    running.append(runs[name])
+                self.changed.wait(self.POLL)
+                self.changed.clear()
+                for run in [r for r in running if r.proc.poll() is not None]:
+                    running.remove(run)
+                    self._finished(run)
+        finally:
+            for run in running:  # only on an exception here: do not leave boards behind
+                self._tell(run, "kill")
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    run.proc.wait(timeout=30)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        for name in pending:
+            runs[name].error = "not run: crawlall was stopped"
+        return [runs[name] for name in self.boards]
 
-        task = asyncio.get_event_loop().create_task(drive())
-        process.start(stop_after_crawl=False)
-        if not task.done():
-            task.cancel()
-        for name in boards:
-            if name not in runs:
-                runs[name] = BoardRun(name, error="not run: crawlall was stopped")
-        return [runs[name] for name in boards]
+    def _on_signal(self, signum: int, _frame) -> None:
+        # Logging and writing to pipes wait for the main loop (a handler may interrupt them).
+        self.signals.append(signum)
+        self.changed.set()
+
+    def _act_on_signals(self, running: list[BoardRun]) -> None:
+        while self.signals:
+            signame = signal.Signals(self.signals.pop(0)).name
+            self.stopping += 1
+            if self.stopping == 1:
+                logger.warning(
+                    "crawlall: received %s: the running boards (%s) stop gracefully, no other"
+                    " board starts. Send again to force",
+                    signame, ", ".join(r.board for r in running) or "none",
+                )  # fmt: skip
+                command = "stop"
+            else:
+                logger.warning("crawlall: received %s again: stopping the boards now", signame)
+                command = "kill"
+            for run in running:
+                self._tell(run, command)
+
+    def _tell(self, run: BoardRun, command: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # it has exited already
+            run.proc.stdin.write(f"{command}\n".encode())
+            run.proc.stdin.flush()
+
+    def _start(self, run: BoardRun) -> None:
+        spec = {
+            "board": run.board,
+            "settings": self.settings,
+            "log_level": self.log_level,
+            "parent": os.getpid(),
+        }
+        env = dict(os.environ)
+        cfg = closest_scrapy_cfg()
+        if cfg:  # the project's modules (spiders, pipelines) import as they do here
+            project = str(Path(cfg).parent)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [project, env.get("PYTHONPATH")]))
+        logger.info("crawlall: %s starts", run.board)
+        run.proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.commands.crawlall_board"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        run.proc.stdin.write(base64.b64encode(pickle.dumps(spec)) + b"\n")
+        run.proc.stdin.flush()
+        run.readers = [
+            threading.Thread(target=self._read_channel, args=(run,), daemon=True),
+            threading.Thread(target=self._read_stderr, args=(run,), daemon=True),
+        ]
+        for reader in run.readers:
+            reader.start()
+
+    def _read_channel(self, run: BoardRun) -> None:
+        for raw in run.proc.stdout:
+            try:
+                message = json.loads(raw)
+            except ValueError:  # a line cut short by a killed process
+                continue
+            if "log" in message:
+                record = logging.makeLogRecord({**message["log"], "args": None})
+                logging.getLogger(record.name).handle(record)
+            elif "result" in message:
+                run.result = message["result"]
+        self.changed.set()
+
+    def _read_stderr(self, run: BoardRun) -> None:
+        for raw in run.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line:
+                logger.warning("%s: %s", run.board, line)
+
+    def _finished(self, run: BoardRun) -> None:
+        for reader in run.readers:
+            reader.join(timeout=30)
+        code = run.proc.returncode
+        with contextlib.suppress(OSError):
+            run.proc.stdin.close()
+        if run.result.get("error"):
+            run.error = run.result["error"]
+        elif not run.result:
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+            run.error = f"its crawl process died ({how})"
+            logger.error("crawlall: %s: %s", run.board, run.error)
+        logger.info(
+            "crawlall: %s ends (%s)", run.board, run.error or run.result.get("finish_reason")
+        )
 
 
 def unrunnable_reason(spidercls) -> str | None:
@@ -407,12 +597,3 @@ def unrunnable_reason(spidercls) -> str | None:
     """
     reason = getattr(spidercls, "unrunnable_reason", None)
     return reason() if reason else None
-
-
-def _stat(crawler, key: str) -> Any:
-    if crawler is None:
-        return None
-    try:
-        return crawler.stats.get_value(key)
-    except (AttributeError, RuntimeError):  # the crawler never got as far as its stats
-        return None

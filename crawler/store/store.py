@@ -134,6 +134,7 @@ class Store:
         self.counts.update(reopened=0, versions=0, grouped=0, closed=0, skipped=0)
         # Unchanged-flagged postings whose stored row no longer matched (see take_stale).
         self.stale: list[JobPosting] = []
+        self.lock_wait = 0.0  # seconds the last batch waited for the write lock
         # Postings whose page answered 404/410: closed when the crawl closes, if healthy.
         self.gone: list[tuple[str, str]] = []
         if crawl_id is None:
@@ -157,7 +158,11 @@ class Store:
         stale_before = len(self.stale)
         seen_at = now_iso()
         with self.conn:
+            waited = time.monotonic()
             self.conn.execute("BEGIN IMMEDIATE")
+            # How long this batch waited for another connection's write lock (crawlall's
+            # boards side by side take turns): counted, and shown by ``make bench``.
+            self.lock_wait = time.monotonic() - waited
             existing = self._existing(rows)
             new, changed, same, kept, causes = self._sort(items, rows, existing, seen_at)
             self._insert(new)

@@ -17,6 +17,12 @@ One run, in this order, against a replay server on 127.0.0.1 (no network):
    posting is fingerprinted, found unchanged and only marked seen (``pipelines/unchanged.py``).
    CPU per posting against the first crawl's, end to end (target <= 1/8), and of the part
    beyond bare Scrapy (the pipeline's own);
+3d. with ``--polite``, ``scrapy crawlall`` on the JSON boards with the same politeness:
+   each board alone, then all of them one after another (``--jobs 1``) and side by side
+   (the default), each a whole command timed from the outside (interpreter start, lock
+   and summary included): "crawlall wall time / slowest board alone" (target <= 1.25)
+   beside the sequential figure and beside step 3b's one-reactor run of the same boards
+   (the design crawlall did not choose; ``docs/performance.md``);
 4. the corpus rewritten with 5% of postings changed and 2% gone, and crawled again
    into the same database: requests against the first crawl (target <= 1/10 for the
    sitemap board), rows written, and the JSON-API recrawl's CPU against the first
@@ -42,6 +48,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -56,7 +63,11 @@ from crawler.tools.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[3]
 TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300,
-           "recrawl_cpu": 1 / 5, "unchanged_cpu": 1 / 8}  # fmt: skip
+           "recrawl_cpu": 1 / 5, "unchanged_cpu": 1 / 8,
+           "crawlall_vs_slowest": 1.25}  # fmt: skip
+# The JSON boards under the names crawlall runs them by (crawler/tools/bench/spiders.py).
+CRAWLALL_SPIDERS = {"remoteok": "remoteok_bench", "lever": "lever_bench",
+                    "greenhouse": "greenhouse_bench"}  # fmt: skip
 
 # Our own replay server: no politeness delays (they would measure the sleep, not the code),
 # except in the --polite runs, which keep the project's own.
@@ -112,8 +123,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--polite",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also crawl the JSON boards bare and full with the project's politeness settings"
-        " (adds about two minutes)",
+        help="also crawl the JSON boards bare and full with the project's politeness settings,"
+        " then through crawlall: each board alone, in turn, side by side (adds about two"
+        " minutes, and the crawlall runs about five times one board's polite crawl)",
     )
     p.add_argument(
         "--analyst-scale",
@@ -131,6 +143,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="time the queries on this database already built (skips the build)",
     )
     p.add_argument("--only-analyst", action="store_true", help="run only the analyst-scale part")
+    p.add_argument(
+        "--only-crawlall",
+        action="store_true",
+        help="run only the crawlall figures (politeness on: one reactor, each board alone, in"
+        " turn, side by side) on the JSON-API corpus",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     return p.parse_args(argv)
@@ -195,12 +213,14 @@ class Bench:
         before = self.last_crawl_id(db) if stored else 0
         spec_path, out_path = self.logs / f"{label}.spec.json", self.logs / f"{label}.out.json"
         spec_path.write_text(json.dumps(spec, indent=1))
+        started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.tools.bench.crawl", str(spec_path), str(out_path)],
             cwd=ROOT,
             capture_output=True,
             text=True,
         )
+        process_seconds = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(f"bench crawl {label} failed:\n{proc.stdout}\n{proc.stderr}")
         result = json.loads(out_path.read_text())
@@ -212,6 +232,7 @@ class Bench:
             "spiders": [m.spider for m in manifests],
             "items": items,
             "seconds": result["wall_seconds"],
+            "process_seconds": process_seconds,
             "items_per_s": items / result["wall_seconds"],
             "cpu_seconds": result.get("cpu_seconds", 0.0),
             "requests": sum(s.get("downloader/request_count", 0) for s in stats),
@@ -227,6 +248,72 @@ class Bench:
             f"peak RSS {figures['peak_rss_mb']:.0f} MB"
         )
         return figures
+
+    def crawlall(self, label: str, manifests: list[ShapeManifest], *options: str) -> dict:
+        """``scrapy crawlall`` of ``manifests``' boards with the project's politeness, into a
+        fresh database; the whole command timed from the outside."""
+        spiders = [CRAWLALL_SPIDERS[m.shape] for m in manifests]
+        settings = {
+            **{k: v for k, v in LOCAL.items() if k not in POLITENESS},
+            "MIRROR_URL": self.server.url,
+            "JOBS_DB": str(self.fresh_db(f"{label}.db")),
+            "LOG_DIR": str(self.logs / label),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.args.concurrency,
+            "BENCH_SPIDER_ARGS": {CRAWLALL_SPIDERS[m.shape]: m.spider_args() for m in manifests},
+        }
+        cmd = [sys.executable, "-m", "scrapy", "crawlall", "--only", ",".join(spiders), *options]
+        for key, value in settings.items():
+            if isinstance(value, list):  # Scrapy reads a list setting comma-separated
+                text = ",".join(value)
+            else:
+                text = json.dumps(value) if isinstance(value, dict) else str(value)
+            cmd += ["-s", f"{key}={text}"]
+        started, cpu_before = time.perf_counter(), _children_cpu()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
+        (self.logs / f"{label}.out.txt").write_text(proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"bench crawlall {label} failed:\n{proc.stdout}\n{proc.stderr[-5000:]}"
+            )
+        with closing(sqlite3.connect(settings["JOBS_DB"])) as conn:
+            stored = conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+            stats = [json.loads(r[0]) for r in conn.execute("SELECT stats FROM crawls")]
+        figures = {
+            "label": label,
+            "spiders": spiders,
+            "options": list(options),
+            "seconds": seconds,
+            # CPU (user + system) of the command and its board processes: with the wall time,
+            # whether the run waited on politeness or on the cores.
+            "cpu_seconds": cpu,
+            "postings": sum(m.postings for m in manifests),
+            "stored": stored,
+            "requests": sum(s.get("downloader/request_count", 0) for s in stats),
+            "store_retries": sum(s.get("jobcrawl/store_retries", 0) for s in stats),
+            # Time the boards' batches spent waiting for one another's write lock.
+            "lock_wait_s": sum(s.get("jobcrawl/store_lock_wait_ms", 0) for s in stats) / 1000,
+            "lock_wait_max_s": max(
+                [s.get("jobcrawl/store_lock_wait_ms_max", 0) for s in stats] or [0]
+            )
+            / 1000,
+        }
+        log(
+            f"  {label}: {stored:,} postings of {', '.join(spiders)} in {seconds:.1f} s"
+            f" ({cpu:.1f} s CPU; batches waited {figures['lock_wait_s']:.1f} s for the write"
+            f" lock, at most {figures['lock_wait_max_s']:.1f} s)"
+        )
+        return figures
+
+    def crawlall_figures(self, manifests: list[ShapeManifest]) -> dict:
+        """Each board alone, then all one after another and side by side."""
+        alone = {m.shape: self.crawlall(f"crawlall_alone_{m.shape}", [m]) for m in manifests}
+        return {
+            "alone": alone,
+            "sequential": self.crawlall("crawlall_sequential", manifests, "--jobs", "1"),
+            "concurrent": self.crawlall("crawlall_concurrent", manifests),
+        }
 
     @staticmethod
     def last_crawl_id(db: Path) -> int:
@@ -258,6 +345,27 @@ class Bench:
         wlb_m = [first["remotewlb"]] if "remotewlb" in first else []
         self.server = ReplayServer(self.corpus).start()
         runs: dict[str, dict] = {}
+        crawlall: dict = {}
+        if args.only_crawlall:
+            try:
+                runs["json_full_polite"] = self.crawl(
+                    "json_full_polite", json_m, "full", self.fresh_db("polite.db"), polite=True
+                )
+                crawlall = self.crawlall_figures(json_m)
+            finally:
+                self.server.stop()
+            return {
+                "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "machine": machine(),
+                "args": {k: str(v) for k, v in vars(args).items()},
+                "corpus": {
+                    n: {"postings": m.postings, "responses": m.responses} for n, m in first.items()
+                },  # fmt: skip
+                "runs": runs,
+                "crawlall": crawlall,
+                "summary": crawlall_summary(runs, crawlall),
+                "targets": TARGETS,
+            }
         try:
             db = self.fresh_db("full.db")
             log("bench: bare Scrapy vs the full pipeline")
@@ -284,6 +392,8 @@ class Bench:
                 runs["json_full_polite"] = self.crawl(
                     "json_full_polite", json_m, "full", self.fresh_db("polite.db"), polite=True
                 )
+                log("bench: crawlall, politeness on: each board alone, in turn, side by side")
+                crawlall = self.crawlall_figures(json_m)
             log("bench: recrawl after 5% changed and 2% gone")
             second = self.write(RECRAWL)
             runs["json_recrawl"] = self.crawl(
@@ -315,14 +425,29 @@ class Bench:
                 for name, m in second.items()
             },
             "runs": runs,
+            "crawlall": crawlall,
             "upsert": upserts,
             "stages": stage_costs,
-            "summary": summary(runs, upserts),
+            "summary": summary(runs, upserts, crawlall),
             "targets": TARGETS,
         }
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's waited-for children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def machine() -> dict:
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    return {"load_1min": load, **_machine()}
+
+
+def _machine() -> dict:
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -345,7 +470,20 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
-def summary(runs: dict, upserts: list) -> dict:
+def crawlall_summary(runs: dict, crawlall: dict) -> dict:
+    """crawlall's wall times over the slowest board's alone (and the one-reactor run's)."""
+    slowest = max(r["seconds"] for r in crawlall["alone"].values())
+    out = {
+        "crawlall_slowest_alone_s": slowest,
+        "crawlall_concurrent_vs_slowest": _ratio(crawlall["concurrent"]["seconds"], slowest),
+        "crawlall_sequential_vs_slowest": _ratio(crawlall["sequential"]["seconds"], slowest),
+    }
+    if "json_full_polite" in runs:
+        out["one_reactor_vs_slowest"] = _ratio(runs["json_full_polite"]["process_seconds"], slowest)
+    return out
+
+
+def summary(runs: dict, upserts: list, crawlall: dict | None = None) -> dict:
     out = {
         "json_full_vs_bare": _ratio(
             runs["json_full"]["items_per_s"], runs["json_bare"]["items_per_s"]
@@ -382,6 +520,8 @@ def summary(runs: dict, upserts: list) -> dict:
         out["sitemap_recrawl_requests"] = _ratio(
             runs["sitemap_recrawl"]["requests"], runs["sitemap_full"]["requests"]
         )
+    if crawlall:
+        out.update(crawlall_summary(runs, crawlall))
     if upserts:
         out["upsert_new_us"] = {u["level"]: round(u["new_us"]) for u in upserts}
     return out
@@ -392,6 +532,30 @@ def _mark(value: float | None, target: float, higher_is_better: bool = True) -> 
         return "n/a"
     met = value >= target if higher_is_better else value <= target
     return "met" if met else "MISSED"
+
+
+def crawlall_lines(s: dict, t: dict) -> list[str]:
+    """The crawlall figures of a summary ``s`` beside their target (none: no lines)."""
+    if "crawlall_concurrent_vs_slowest" not in s:
+        return []
+
+    def fmt(v):
+        return "n/a" if v is None else f"{v:.2f}"
+
+    lines = [
+        f"{'crawlall wall time / slowest board alone':<44}"
+        f"{fmt(s['crawlall_concurrent_vs_slowest']):>9}  <= {t['crawlall_vs_slowest']} "
+        f"{_mark(s['crawlall_concurrent_vs_slowest'], t['crawlall_vs_slowest'], False)}"
+        f" (politeness on; slowest alone {s['crawlall_slowest_alone_s']:.1f} s)",
+        f"{'  the same, one board after another':<44}"
+        f"{fmt(s['crawlall_sequential_vs_slowest']):>9}  (crawlall --jobs 1, as before)",
+    ]
+    if "one_reactor_vs_slowest" in s:
+        lines.append(
+            f"{'  the same boards in one reactor':<44}"
+            f"{fmt(s['one_reactor_vs_slowest']):>9}  (the design not chosen)"
+        )
+    return lines
 
 
 def table(report: dict) -> str:
@@ -432,6 +596,7 @@ def table(report: dict) -> str:
             f"{'JSON-API, polite settings: full / bare':<44}"
             f"{fmt(s['json_polite_full_vs_bare']):>9}  (does the pipeline keep up with downloads)"
         )
+    lines += crawlall_lines(s, t)
     lines.append(
         f"{'full / tutorial items/s':<44}{fmt(s['full_vs_tutorial']):>9}  "
         f">= {t['tutorial_ratio']:.0f} {_mark(s['full_vs_tutorial'], t['tutorial_ratio'])}"
@@ -468,6 +633,13 @@ def table(report: dict) -> str:
     for label, expected in (("json_full", json_postings), ("json_bare", json_postings)):
         if runs[label]["items"] != expected:
             lines.append(f"NOTE: {label} got {runs[label]['items']:,} of {expected:,} postings")
+    crawlall = report.get("crawlall") or {}
+    for r in [
+        *crawlall.get("alone", {}).values(),
+        *(crawlall.get(k) for k in ("sequential", "concurrent") if k in crawlall),
+    ]:
+        if r["stored"] != r["postings"]:
+            lines.append(f"NOTE: {r['label']} stored {r['stored']:,} of {r['postings']:,} postings")
     if report["upsert"]:
         lines += ["", f"{'write_batch, us per item':<26}{'new':>9}{'unchanged':>11}{'updated':>9}"]
         for u in report["upsert"]:
@@ -527,6 +699,26 @@ def main(argv=None) -> None:
         print(text)
         return
     report = Bench(args).run()
+    if args.only_crawlall:
+        r, c = report["runs"]["json_full_polite"], report["crawlall"]
+        text = "\n".join(
+            [
+                f"jobcrawl bench (crawlall only), {report['when']}: {report['machine']['cpus']}"
+                f" cores ({report['machine']['processor']})",
+                f"one reactor {r['process_seconds']:.1f} s; alone "
+                + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in c["alone"].items())
+                + f"; one after another {c['sequential']['seconds']:.1f} s;"
+                f" side by side {c['concurrent']['seconds']:.1f} s"
+                f" ({c['concurrent']['cpu_seconds']:.1f} s CPU; load average at the start"
+                f" {report['machine']['load_1min']})",
+                *crawlall_lines(report["summary"], TARGETS),
+            ]
+        )
+        (args.out / "crawlall-latest.json").write_text(json.dumps(report, indent=1, default=str))
+        (args.out / "crawlall-latest.txt").write_text(text + "\n")
+        print()
+        print(text)
+        return
     report["analyst"] = run_analyst(args)
     report["bench_seconds"] = time.perf_counter() - started
     text = table(report)
