@@ -19,7 +19,7 @@ from dataclasses import asdict, fields
 
 from itemadapter import ItemAdapter
 
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import JobPosting, Reject
 from pipelines.counts import CountingPipeline
 
 FIELDS = frozenset(f.name for f in fields(JobPosting))

@@ -24,8 +24,8 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from crawler.items import JobPosting, Reject
-from pipelines.store import Store
+from crawler.sources.items import JobPosting, Reject
+from crawler.store.store import Store
 from tests.conftest import MIRROR
 
 COMPANY = "acme"

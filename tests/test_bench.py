@@ -20,7 +20,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     args = ["--postings", "600", "--sitemap-pages", "30", "--tutorial-responses", "1"]
     args += ["--upsert-levels", "", "--stage-items", "5", "--out", str(out)]
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.bench", *args],
+        [sys.executable, "-m", "crawler.tools.bench", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -68,14 +68,14 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
 
 
 def test_bench_analyst_part_times_every_case_and_compares_the_build_settings(tmp_path):
-    from crawler.bench import analyst
+    from crawler.tools.bench import analyst
 
     out = tmp_path / "bench"
     args = ["--only-analyst", "--analyst-scale", "600", "--analyst-crawls", "4"]
     args += ["--analyst-batch", "250", "--analyst-cache-mb", "64", "--analyst-compare"]
     args += ["--analyst-compare-postings", "300"]
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.bench", *args, "--out", str(out)],
+        [sys.executable, "-m", "crawler.tools.bench", *args, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

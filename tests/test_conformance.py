@@ -21,8 +21,8 @@ import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-from crawler.boards import load_board_list
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import load_board_list
+from crawler.sources.platform import PlatformSpider
 from pipelines.validate import REQUIRED
 from tests.conftest import ROOT, run_scrapy
 

@@ -21,10 +21,10 @@ import scrapy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.boards import Company
-from crawler.jsonapi import JsonApiSpider
-from crawler.platform import PlatformSpider
-from crawler.registry import local_response, recorded_companies, spider_classes
+from crawler.sources.boards import Company
+from crawler.sources.jsonapi import JsonApiSpider
+from crawler.sources.platform import PlatformSpider
+from crawler.tools.registry import local_response, recorded_companies, spider_classes
 from tests.faultkit import COMPANY, Harness
 from tests.test_faults_records import BOARDS as HAND_WRITTEN
 from tests.test_faults_records import check_outcome, junk, values

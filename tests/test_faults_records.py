@@ -33,8 +33,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.bench.corpus import derived_records
 from crawler.normalize.text import fix_mojibake
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import MIRROR
 from tests.faultkit import Harness, jsonld_template
 

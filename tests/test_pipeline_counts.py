@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from scrapy.utils.test import get_crawler
 
-from crawler.accuracy import BOARDS
-from crawler.health import FILL_FIELDS
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import JobPosting, Reject
+from crawler.store.health import FILL_FIELDS
+from crawler.tools.accuracy import BOARDS
 from pipelines.clean import CleanTextPipeline
 from pipelines.fillrates import FillRatePipeline, GivenFieldsPipeline, has_value
 from pipelines.normalize import NormalizePipeline

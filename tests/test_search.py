@@ -1,5 +1,6 @@
-"""Ranked full-text search (crawler/search.py): the most relevant matches first, every match
-ranked when there are at most ``cap`` of them, else the newest ``cap``, and it says which."""
+"""Ranked full-text search (crawler/analysis/search.py): the most relevant matches first,
+every match ranked when there are at most ``cap`` of them, else the newest ``cap``, and it
+says which."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from dataclasses import replace
 
 import pytest
 
-from crawler.bench import analyst
-from crawler.bench.upsert import real_items
-from crawler.explore import canned_queries
-from crawler.search import BM25_WEIGHTS, SEARCH_SQL, fts_quote, search
-from pipelines.store import Store
+from crawler.analysis.explore import canned_queries
+from crawler.analysis.search import BM25_WEIGHTS, SEARCH_SQL, fts_quote, search
+from crawler.store.store import Store
+from crawler.tools.bench import analyst
+from crawler.tools.bench.upsert import real_items
 
 WEIGHTS = ", ".join(map(str, BM25_WEIGHTS))
 

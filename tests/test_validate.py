@@ -6,7 +6,7 @@ import json
 
 import scrapy
 
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import JobPosting, Reject
 from pipelines.validate import as_posting
 
 
