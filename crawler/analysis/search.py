@@ -45,8 +45,9 @@ def fts_quote(query: str | None) -> str:
 # location_raw, tags.
 BM25_WEIGHTS = (10.0, 5.0, 1.0, 2.0, 5.0)
 # How many matches a search ranks at most: the newest RANK_CAP (by rowid, i.e. most recently
-# stored). bm25 costs ~10 us a match, so ranking every match of a common term costs seconds
-# at scale (2.6 s for "experience", 224,725 matches, at 259,000 postings) while FTS5 hands
+# stored). bm25 costs a few us a match, so ranking every match of a common term grows with
+# the database (660 ms for "experience", 180,100 matches, at 208,000 postings; 2.6 s at
+# 259,000 on a busier machine) while FTS5 hands
 # over a term's matches newest first and stops at a LIMIT. A search with no more matches
 # than this is ranked exactly; a broader one is ranked among its newest RANK_CAP matches
 # and says so in ``ranked_among``. Timings: docs/performance.md.

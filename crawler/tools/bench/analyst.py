@@ -31,6 +31,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.analysis.search import BM25_WEIGHTS
 from crawler.store.store import Store
 
 START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
@@ -199,7 +200,9 @@ BASELINES = {
     " date(posted_at, 'weekday 0', '-6 days') AS week, COUNT(*) FROM jobs GROUP BY 1, 2",
     # What the ranked search bounds: bm25 over every match of the common term.
     f"before: search ranking every '{COMMON_TERM}'": "SELECT rowid FROM jobs_fts"
-    " WHERE jobs_fts MATCH fts_quote(:q) ORDER BY bm25(jobs_fts, 10, 5, 1, 2, 5) LIMIT 100",
+    " WHERE jobs_fts MATCH fts_quote(:q) ORDER BY bm25(jobs_fts, "
+    + ", ".join(map(str, BM25_WEIGHTS))
+    + ") LIMIT 100",
 }
 
 
