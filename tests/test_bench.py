@@ -82,3 +82,33 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         assert isinstance(summary[key], float) and summary[key] > 0
     assert set(report["stages"]) == {"remoteok", "lever", "greenhouse", "all"}
     assert report["machine"]["cpus"] >= 1
+
+
+def test_bench_analyst_part_times_every_case_and_compares_the_build_settings(tmp_path):
+    from crawler.tools.bench import analyst
+
+    out = tmp_path / "bench"
+    args = ["--only-analyst", "--analyst-scale", "600", "--analyst-crawls", "4"]
+    args += ["--analyst-batch", "250", "--analyst-cache-mb", "64", "--analyst-compare"]
+    args += ["--analyst-compare-postings", "300"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.tools.bench", *args, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads((out / "analyst-latest.json").read_text())
+    built = result["built"]
+    # 600 built, then 300 per setting and round (2 settings, 2 rounds) written by the store.
+    assert built["postings"] == 600 + 4 * 300
+    assert [(v["batch"], v["cache_mb"], len(v["rates"])) for v in built["compare"]] == [
+        (500, 0, 2),
+        (250, 64, 2),
+    ]
+    names = [r["name"] for r in result["queries"]]
+    assert [n for n, _sql, _p in analyst.cases()] == names[: len(analyst.cases())]
+    assert "query search 'experience'" in names and "fts count 'experience'" in names
+    for line in ("query search 'experience'", "build write rate", "batch   250, cache   64 MB"):
+        assert line in proc.stdout

@@ -13,11 +13,14 @@ import shutil
 import pytest
 
 from crawler.store.lifecycle import (
+    CLOSE_GONE_SQL,
     LifecycleRules,
     ListingFacts,
+    close_gone,
     closing_problems,
     listing_problems,
 )
+from crawler.store.schema import open_db
 from tests.conftest import FIXTURES, MIRROR, load_json
 
 LEVER = MIRROR / "api.lever.co" / "v0" / "postings"
@@ -356,3 +359,59 @@ def test_an_archive_import_neither_reopens_nor_closes(crawl, make_replay, tmp_pa
     assert job["last_crawl_id"] == jobs(closed)[qa]["last_crawl_id"]
     assert (job["status"], job["closed_reason"], job["reopened_count"]) == ("closed", "absent", 0)
     assert "no_evidence" in json.loads(last_crawl(result)["closing_problems"])
+
+
+def _plan(conn, sql: str, params: list) -> str:
+    return "\n".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
+def test_a_gone_page_is_closed_through_the_url_index_not_by_reading_the_boards_open_postings(
+    tmp_path,
+):
+    conn = open_db(tmp_path / "jobs.db").conn
+    params = ["2026-03-16T12:00:00Z", "gone", "lever", "https://jobs.lever.co/a/1"]
+    plan = _plan(conn, CLOSE_GONE_SQL, params)
+    assert "USING INDEX jobs_source_url (source=? AND url=?)" in plan, plan
+    assert "jobs_source_status" not in plan, plan
+    # The shape it replaces: the same statement with ``status`` indexable was planned on the
+    # (source, status) index, one scan of the board's open postings per gone page.
+    indexable = CLOSE_GONE_SQL.replace("+status", "status")
+    assert "jobs_source_status" in _plan(conn, indexable, params)
+    # Still so once the planner has statistics of a board with many open postings.
+    conn.executemany(
+        "INSERT INTO jobs (source, source_id, url) VALUES ('lever', ?, ?)",
+        [(str(i), f"https://jobs.lever.co/a/{i}") for i in range(2000)],
+    )
+    conn.execute("ANALYZE")
+    assert "USING INDEX jobs_source_url" in _plan(conn, CLOSE_GONE_SQL, params)
+
+
+def test_close_gone_closes_only_the_open_posting_at_that_page_of_that_board(tmp_path):
+    conn = open_db(tmp_path / "jobs.db").conn
+    url = "https://example.com/jobs/1"
+    rows = [
+        ("lever", "open-here", url, "open", None),
+        ("lever", "closed-before", url, "closed", "absent"),
+        ("greenhouse", "other-board", url, "open", None),
+        ("lever", "other-page", url + "0", "open", None),
+    ]
+    conn.executemany(
+        "INSERT INTO jobs (source, source_id, url, status, closed_reason, first_seen_at,"
+        " closed_at) VALUES (?, ?, ?, ?, ?, '2026-03-01T00:00:00Z',"
+        " CASE WHEN ?4 = 'closed' THEN '2026-03-02T00:00:00Z' END)",
+        rows,
+    )
+    now = "2026-03-16T12:00:00Z"
+    assert close_gone(conn, [("lever", url), ("lever", "https://example.com/none")], now) == 1
+    got = {
+        sid: (status, reason, closed_at)
+        for sid, status, reason, closed_at in conn.execute(
+            "SELECT source_id, status, closed_reason, closed_at FROM jobs"
+        )
+    }
+    assert got == {
+        "open-here": ("closed", "gone", now),
+        "closed-before": ("closed", "absent", "2026-03-02T00:00:00Z"),
+        "other-board": ("open", None, None),
+        "other-page": ("open", None, None),
+    }

@@ -73,7 +73,8 @@ def canned_queries() -> dict[str, dict]:
             "title": "Search postings (c++, c#, .net, node.js work)",
             "description": "Full-text search over title, company, description, location and"
             " tags; every term is quoted (fts_quote), so any text is accepted. The 100 most"
-            " recently stored matches.",
+            " relevant matches (bm25, title weighted most), ranked among the newest 2,000"
+            " matches: ranked_among says whether that was every match.",
             "sql": SEARCH_SQL.strip(),
             "example": {"q": "python"},
         },

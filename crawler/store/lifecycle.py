@@ -319,6 +319,25 @@ def touch_listed(
     return ids, reopened
 
 
+# A posting whose page answered 404/410, found by its URL. The ``+`` keeps ``status`` out of
+# index choice: with ``status = 'open'`` indexable, SQLite (no ANALYZE statistics) took the
+# (source, status) index, two equalities like (source, url), and read every open posting of
+# the board for each gone page: quadratic (1,000 gone pages against 5,000 open postings took
+# 64 s). Through (source, url) each page is one index lookup. ``test_lifecycle`` checks the plan.
+CLOSE_GONE_SQL = (
+    "UPDATE jobs SET status = 'closed', closed_at = ?, closed_reason = ?"
+    " WHERE source = ? AND url = ? AND +status = 'open'"
+)
+
+
+def close_gone(conn: sqlite3.Connection, gone: Iterable[tuple[str, str]], now: str) -> int:
+    """Close the open postings at these (source, url) pages (answered 404/410) as ``gone``."""
+    closed = 0
+    for source, url in gone:
+        closed += conn.execute(CLOSE_GONE_SQL, [now, CLOSED_GONE, source, url]).rowcount
+    return closed
+
+
 def _close(conn: sqlite3.Connection, where: str, params: list, now: str, reason: str) -> int:
     cur = conn.execute(
         f"UPDATE jobs SET status = 'closed', closed_at = ?, closed_reason = ?"
@@ -413,9 +432,7 @@ def apply_closing(
                     )  # fmt: skip
                 )
         if may_close:
-            for source, url in gone:
-                n = _close(conn, "source = ? AND url = ?", [source, url], now, CLOSED_GONE)
-                outcome.closed[CLOSED_GONE] = outcome.closed.get(CLOSED_GONE, 0) + n
+            outcome.closed[CLOSED_GONE] = close_gone(conn, gone, now)
             marks = ",".join("?" * len(sources))
             outcome.closed[CLOSED_VALID_THROUGH] = _close(
                 conn,

@@ -137,11 +137,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument("--analyst-crawls", type=int, default=100, help="crawls the build simulates")
     p.add_argument(
+        "--analyst-batch",
+        type=int,
+        default=analyst.BATCH,
+        help="postings per Store.write_batch in the build (the store's STORE_BATCH_SIZE)",
+    )
+    p.add_argument(
+        "--analyst-cache-mb",
+        type=int,
+        default=0,
+        help="SQLite page cache of the build's connection, MB (0: SQLite's default 2 MB)",
+    )
+    p.add_argument(
         "--analyst-db",
         type=Path,
         default=None,
         help="time the queries on this database already built (skips the build)",
     )
+    p.add_argument(
+        "--analyst-compare",
+        action="store_true",
+        help="before timing, write --analyst-compare-postings postings per build setting"
+        " (batch 500 with SQLite's 2 MB cache; --analyst-batch with --analyst-cache-mb) into the"
+        " database, alternating, twice, and print the write rates side by side (it grows)",
+    )
+    p.add_argument("--analyst-compare-postings", type=int, default=4000)
     p.add_argument("--only-analyst", action="store_true", help="run only the analyst-scale part")
     p.add_argument(
         "--only-crawlall",
@@ -678,8 +698,30 @@ def run_analyst(args: argparse.Namespace) -> dict | None:
     else:
         path = args.out / f"analyst-{args.analyst_scale}.db"
         log(f"bench: building {args.analyst_scale:,} postings with the store ({path})")
-        built = analyst.build(path, args.analyst_scale, args.analyst_crawls, args.seed, log=log)
+        built = analyst.build(
+            path,
+            args.analyst_scale,
+            args.analyst_crawls,
+            args.seed,
+            log=log,
+            batch=args.analyst_batch,
+            cache_mb=args.analyst_cache_mb,
+        )
         Path(f"{path}.build.json").write_text(json.dumps(built))
+    if args.analyst_compare:
+        log(f"bench: the build's store settings side by side on {path}")
+        variants = [(analyst.BATCH, 0), (args.analyst_batch, args.analyst_cache_mb)]
+        built["compare"] = analyst.compare_build_settings(
+            path, variants, args.analyst_compare_postings, log=log
+        )
+        with closing(sqlite3.connect(path)) as conn:
+            for key, sql in (
+                ("postings", "SELECT COUNT(*) FROM jobs"),
+                ("crawls", "SELECT COUNT(*) FROM crawls"),
+                ("closed", "SELECT COUNT(*) FROM jobs WHERE status = 'closed'"),
+            ):
+                built[key] = conn.execute(sql).fetchone()[0]  # fmt: skip
+        built["file_bytes"] = path.stat().st_size
     log(f"bench: timing every view and canned query on {built['postings']:,} postings")
     return {"built": built, "queries": analyst.measure(path)}
 

@@ -8,10 +8,10 @@ and rollup triggers included) and finishes through ``Store.finish``, so the life
 what it would: a few earlier postings whose pages answered 404 (``gone``) and, the boards
 being crawled without complete listings, postings past the 60-day age limit.
 
-Found while building: ``lifecycle._close`` for a ``gone`` page (``status = 'open' AND
-source = ? AND url = ?``) is planned on ``jobs_source_status``, not ``jobs_source_url``, so
-each gone URL reads every open posting of its board; 1,000 gone pages against 5,000 open
-postings took 64 s. Left to the lifecycle's owners; the build keeps gone pages few.
+Closing a ``gone`` page is one lookup through the (source, url) index
+(``lifecycle.close_gone``); it used to read every open posting of the board per page, which
+is why the build has kept gone pages few since.
+
 Postings are real derived records (``crawler.tools.bench.upsert.real_items``) with a new id, URL,
 crawl date and a posting date up to 14 days before it. What is not simulated: re-sightings
 of open postings (they only move ``last_seen_at``), so the build costs what new postings do.
@@ -31,13 +31,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.analysis.search import BM25_WEIGHTS
 from crawler.store.store import Store
 
 START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 BATCH = 500
-# Earlier postings whose pages answer 404 in each crawl. Kept small: the lifecycle closes
-# each through the (source, status) index, reading every open posting of the board per URL
-# (see the module docstring), so thousands a crawl would measure that, not the analysts'.
+# Earlier postings whose pages answer 404 in each crawl (kept as in the builds measured
+# before, so that figures compare).
 GONE_PER_CRAWL = 20
 TARGET_MS = 250
 FTS_TARGET_MS = 500
@@ -48,16 +48,78 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build(path: Path, postings: int, crawls: int = 100, seed: int = 1, log=print) -> dict:
-    """Build the database at ``path`` (replaced); return what was built and how long it took."""
+def _postings(by_board: dict, board: str, k: int, share: int, day: datetime, rng, prefix="a"):
+    """Crawl ``k``'s ``share`` new postings of ``board``: real derived records with a new id,
+    URL, crawl date and a posting date up to 14 days before it."""
+    for i in range(share):
+        item = by_board[board][(k * 7919 + i) % len(by_board[board])]
+        posted = day - timedelta(days=rng.randint(0, 14), hours=rng.randint(0, 23))
+        sid = f"{prefix}{k}-{i}"
+        yield replace(
+            item,
+            source_id=sid,
+            url=f"https://bench.example/{board}/{sid}",
+            scraped_at=_iso(day),
+            posted_at=_iso(posted),
+        )
+
+
+def simulate_crawl(path, board, items, day, gone, *, batch=BATCH, cache_mb=0):
+    """One crawl of ``board`` through the store: ``items`` written by ``Store.write_batch``
+    in batches of ``batch``, ``gone`` pages closed and the crawl finished by ``Store.finish``.
+    Returns (postings, closed, seconds writing, seconds finishing)."""
     from crawler.store.lifecycle import LifecycleRules
+
+    store = Store(path, board, lifecycle_rules=LifecycleRules(now=_iso(day)))
+    if cache_mb:
+        store.conn.execute(f"PRAGMA cache_size = {-int(cache_mb) * 1024}")
+    t0 = time.perf_counter()
+    written = 0
+    try:
+        chunk = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == batch:
+                store.write_batch(chunk, [])
+                written, chunk = written + len(chunk), []
+        if chunk:
+            store.write_batch(chunk, [])
+            written += len(chunk)
+        store.gone = list(gone)
+        t1 = time.perf_counter()
+        outcome = store.finish("finished", {"item_scraped_count": written})
+        t2 = time.perf_counter()
+    finally:
+        store.close()
+    return written, outcome.closed_total, t1 - t0, t2 - t1
+
+
+def _boards():
     from crawler.tools.bench.upsert import real_items
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
     base = real_items()
     boards = sorted({item.source for item in base})
-    by_board = {b: [i for i in base if i.source == b] for b in boards}
+    return boards, {b: [i for i in base if i.source == b] for b in boards}
+
+
+def build(
+    path: Path,
+    postings: int,
+    crawls: int = 100,
+    seed: int = 1,
+    log=print,
+    *,
+    batch: int = BATCH,
+    cache_mb: int = 0,
+) -> dict:
+    """Build the database at ``path`` (replaced); return what was built and how long it took.
+
+    ``batch``: postings a ``write_batch`` (the store's ``STORE_BATCH_SIZE``). ``cache_mb``:
+    SQLite page cache of the build's connection (``PRAGMA cache_size``; 0 keeps SQLite's
+    2 MB default); ``compare_build_settings`` measures what each changes."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    boards, by_board = _boards()
     rng = random.Random(seed)
     open_urls: dict[str, list[tuple[str, str]]] = {b: [] for b in boards}
     started, stored, closed, finish_seconds = time.perf_counter(), 0, 0, 0.0
@@ -65,43 +127,23 @@ def build(path: Path, postings: int, crawls: int = 100, seed: int = 1, log=print
         board = boards[k % len(boards)]
         day = START + timedelta(days=3 * k)
         share = postings // crawls + (1 if k < postings % crawls else 0)
-        store = Store(path, board, lifecycle_rules=LifecycleRules(now=_iso(day)))
-        try:
-            items = []
-            for i in range(share):
-                item = by_board[board][(k * 7919 + i) % len(by_board[board])]
-                posted = day - timedelta(days=rng.randint(0, 14), hours=rng.randint(0, 23))
-                sid = f"a{k}-{i}"
-                items.append(
-                    replace(
-                        item,
-                        source_id=sid,
-                        url=f"https://bench.example/{board}/{sid}",
-                        scraped_at=_iso(day),
-                        posted_at=_iso(posted),
-                    )
-                )
-                if len(items) == BATCH:
-                    store.write_batch(items, [])
-                    items = []
-            if items:
-                store.write_batch(items, [])
-            urls = open_urls[board]
-            gone = min(len(urls), GONE_PER_CRAWL)
-            store.gone = [urls.pop(rng.randrange(len(urls))) for _ in range(gone)]
-            urls += [(board, f"https://bench.example/{board}/a{k}-{i}") for i in range(share)]
-            wrote = time.perf_counter()
-            outcome = store.finish("finished", {"item_scraped_count": share})
-            finish_seconds += time.perf_counter() - wrote
-            closed += outcome.closed_total
-        finally:
-            store.close()
-        stored += share
-        if (k + 1) % max(1, crawls // 10) == 0 or k + 1 == crawls:
-            log(
-                f"  analyst db: {k + 1} crawls, {stored:,} postings, {closed:,} closed,"
-                f" {time.perf_counter() - started:.0f} s ({finish_seconds:.0f} s closing)"
-            )
+        urls = open_urls[board]
+        gone = [urls.pop(rng.randrange(len(urls))) for _ in range(min(len(urls), GONE_PER_CRAWL))]
+        items = _postings(by_board, board, k, share, day, rng)
+        crawl_started = time.perf_counter()
+        written, n_closed, _w, f = simulate_crawl(
+            path, board, items, day, gone, batch=batch, cache_mb=cache_mb
+        )
+        urls += [(board, f"https://bench.example/{board}/a{k}-{i}") for i in range(share)]
+        finish_seconds += f
+        closed += n_closed
+        stored += written
+        rate = written / max(time.perf_counter() - crawl_started, 1e-9)
+        log(
+            f"  analyst db: {k + 1} crawls, {stored:,} postings, {closed:,} closed,"
+            f" {time.perf_counter() - started:.0f} s ({finish_seconds:.0f} s closing),"
+            f" last crawl {rate:,.0f} postings/s"
+        )
     seconds = time.perf_counter() - started
     return {
         "postings": stored,
@@ -110,7 +152,43 @@ def build(path: Path, postings: int, crawls: int = 100, seed: int = 1, log=print
         "build_seconds": seconds,
         "closing_seconds": finish_seconds,
         "file_bytes": Path(path).stat().st_size,
+        "batch": batch,
+        "cache_mb": cache_mb,
     }
+
+
+def compare_build_settings(
+    path: Path,
+    variants: list[tuple[int, int]],
+    postings: int = 4000,
+    rounds: int = 2,
+    seed: int = 2,
+    log=print,
+) -> list[dict]:
+    """Write rate of the build's store settings side by side on the database at ``path``
+    (built before; it grows by ``postings`` x variants x rounds): each (batch, cache_mb)
+    variant writes ``postings`` new postings as one more crawl, the variants alternating,
+    ``rounds`` times. Returns one row per variant with its postings per second per round."""
+    boards, by_board = _boards()
+    rng = random.Random(seed)
+    with closing(sqlite3.connect(path)) as conn:
+        k = conn.execute("SELECT COUNT(*) FROM crawls").fetchone()[0]
+    rates: dict[tuple[int, int], list[float]] = {v: [] for v in variants}
+    for r in range(rounds):
+        for batch, cache_mb in variants:
+            board = boards[k % len(boards)]
+            day = START + timedelta(days=3 * k)
+            items = list(_postings(by_board, board, k, postings, day, rng, prefix="cmp"))
+            written, _c, w, _f = simulate_crawl(
+                path, board, items, day, [], batch=batch, cache_mb=cache_mb
+            )
+            rates[(batch, cache_mb)].append(written / w)
+            log(f"  round {r + 1}: batch {batch}, cache {cache_mb or 2} MB: {written / w:,.0f}/s")
+            k += 1
+    return [
+        {"batch": b, "cache_mb": c, "postings": postings, "rates": rates[(b, c)]}
+        for b, c in variants
+    ]
 
 
 # The same answers computed from jobs, as before the rollups (timed once, warm, for the ratio).
@@ -120,12 +198,18 @@ BASELINES = {
     " MIN(posted_at), MAX(posted_at), MAX(last_seen_at) FROM jobs GROUP BY source",
     "before: weekly count over posted_at": "SELECT source,"
     " date(posted_at, 'weekday 0', '-6 days') AS week, COUNT(*) FROM jobs GROUP BY 1, 2",
+    # What the ranked search bounds: bm25 over every match of the common term.
+    f"before: search ranking every '{COMMON_TERM}'": "SELECT rowid FROM jobs_fts"
+    " WHERE jobs_fts MATCH fts_quote(:q) ORDER BY bm25(jobs_fts, "
+    + ", ".join(map(str, BM25_WEIGHTS))
+    + ") LIMIT 100",
 }
 
 
 def cases() -> list[tuple[str, str, dict]]:
     """(name, SQL, parameters): every view and every canned query with example values."""
     from crawler.analysis.explore import canned_queries
+    from crawler.analysis.search import SEARCH_SQL
     from crawler.store.schema import VIEWS
 
     out = [(f"view {name}", f"SELECT * FROM {name} LIMIT 101", {}) for name in VIEWS]
@@ -135,6 +219,8 @@ def cases() -> list[tuple[str, str, dict]]:
     )
     for name, query in canned_queries().items():
         out.append((f"query {name}", query["sql"], dict(query.get("example", {}))))
+    # The ranked search with a term most postings contain: the most candidates to rank.
+    out.append((f"query search '{COMMON_TERM}'", SEARCH_SQL, {"q": COMMON_TERM}))
     return out
 
 
@@ -161,7 +247,7 @@ def measure(path: Path, repeat: int = 3) -> list[dict]:
             ms, rows = _timed(conn, sql, params, repeat)
             results.append({"name": name, "ms": ms, "rows": rows, "target_ms": TARGET_MS})
         for name, sql in BASELINES.items():  # what the views replace, side by side
-            ms, rows = _timed(conn, sql, {}, 1)
+            ms, rows = _timed(conn, sql, {"q": COMMON_TERM}, 1)
             results.append({"name": name, "ms": ms, "rows": rows, "target_ms": None})
         sql = "SELECT COUNT(*) FROM jobs_fts WHERE jobs_fts MATCH ?"
         ms, _ = _timed_fts(conn, sql, repeat)
@@ -195,4 +281,10 @@ def table(built: dict, results: list[dict]) -> str:
             continue
         met = "met" if r["ms"] <= r["target_ms"] else "MISSED"
         lines.append(f"{r['name']:<40}{r['ms']:>9.1f}{r['rows']:>7}  <= {r['target_ms']} {met}")
+    if built.get("compare"):
+        each = built["compare"][0]["postings"]
+        lines.append(f"build write rate, new postings a second ({each:,} a round, alternating):")
+        for v in built["compare"]:
+            rates = ", ".join(f"{x:,.0f}" for x in v["rates"])
+            lines.append(f"  batch {v['batch']:>5}, cache {v['cache_mb'] or 2:>4} MB: {rates}")
     return "\n".join(lines)
