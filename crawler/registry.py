@@ -30,6 +30,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from crawler.boards import Company
+from crawler.html import HtmlSpider
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import JsonApiSpider
 from crawler.platform import PlatformSpider
@@ -107,20 +108,22 @@ def local_response(request: scrapy.Request, mirror: Path = MIRROR) -> Response:
 
 
 def recorded_items(name: str, mirror: Path = MIRROR, **kwargs) -> Iterator[JobPosting | Reject]:
-    """What a JSON board's spider makes of its recorded fixture, without engine or network.
+    """What a JSON or HTML board's spider makes of its recorded fixture, without engine or network.
 
     Platforms crawl every recorded company (``recorded_companies``) unless ``companies=`` is
     given. Follow-up requests (pages) are read from the mirror too.
     """
     cls = spider_classes()[name]
-    if not issubclass(cls, JsonApiSpider):
-        raise TypeError(f"{name} is not a JSON API spider")
+    if not issubclass(cls, JsonApiSpider | HtmlSpider):
+        raise TypeError(f"{name} is neither a JSON API nor an HTML spider")
     if issubclass(cls, PlatformSpider) and "companies" not in kwargs:
         kwargs["companies"] = ",".join(recorded_companies(name, mirror))
     crawler = get_crawler(cls)
     spider = crawler._create_spider(**kwargs)
     if isinstance(spider, PlatformSpider):
         queue = deque(r for c in spider.companies for r in spider.company_requests(c))
+    elif isinstance(spider, HtmlSpider):
+        queue = deque(scrapy.Request(url, callback=spider.parse) for url in spider.start_urls)
     else:
         queue = deque(spider.start_requests())
     while queue:
