@@ -4,9 +4,14 @@ pipelines, without a reactor, so thousands of generated records run in seconds.
 ``Harness("lever", db)`` builds the spider from the project settings (as ``scrapy crawl``
 would), every item pipeline of ``ITEM_PIPELINES`` except the store, and a ``Store`` on
 ``db``. ``harness.run(records)`` wraps the records in the board's real response shape
-(a JSON answer, or one JSON-LD page each for a sitemap board), hands the response to
+(a JSON answer, or one JSON-LD page each for a JSON-LD board), hands the response to
 the spider's ``parse``, takes every item through the pipelines in order and writes
 the survivors with ``Store.write_batch``: the same path a crawl takes, minus the network.
+
+Nothing here is per board: a JSON board's answer is its recorded answer with other records
+in it (``crawler.registry.RecordedShape``, derived from the spider and its fixture), a
+JSON-LD board's page is one of its recorded pages with another JobPosting in it
+(``jsonld_template``). ``fault_boards()`` lists every board the kit can feed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from crawler.items import JobPosting, Reject
+from crawler.jsonapi import JsonApiSpider
+from crawler.platform import PlatformSpider
+from crawler.registry import RecordedShape
 from pipelines.store import Store
 from tests.conftest import MIRROR
 
@@ -38,11 +46,37 @@ def _spider_class(name: str):
     return SpiderLoader.from_settings(get_project_settings()).load(name)
 
 
-def jsonld_template() -> str:
-    """A recorded RemoteWLB job page, the shell generated postings are put into."""
-    return (MIRROR / "remotewlb.com" / "job" / "senior-automation-qa-engineer-140084").read_text(
-        encoding="utf-8"
-    )
+def jsonld_pages(name: str) -> list[Path]:
+    """The recorded pages of a JSON-LD board: mirror files under its domains holding a
+    JobPosting block."""
+    cls = _spider_class(name)
+    pages = []
+    for domain in getattr(cls, "allowed_domains", None) or []:
+        for path in sorted((MIRROR / domain).rglob("*")):
+            if not path.is_file() or path.name.endswith(".meta.json"):
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if _JSONLD.search(text) and '"JobPosting"' in text:
+                pages.append(path)
+    return pages
+
+
+def jsonld_template(name: str = "remotewlb") -> str:
+    """A recorded job page of a JSON-LD board, the shell generated postings are put into."""
+    return jsonld_pages(name)[0].read_text(encoding="utf-8")
+
+
+def fault_boards() -> list[str]:
+    """Every board of ``scrapy list`` the kit can feed: JSON API boards with a recorded
+    answer, JSON-LD boards with a recorded page (derived, never listed by hand)."""
+    from crawler.registry import json_boards, spider_classes
+    from crawler.structured import StructuredDataSpider
+
+    jsonld = [
+        name for name, cls in spider_classes().items()
+        if issubclass(cls, StructuredDataSpider) and jsonld_pages(name)
+    ]  # fmt: skip
+    return sorted({*json_boards(), *jsonld})
 
 
 @dataclass
@@ -72,6 +106,9 @@ class Harness:
         self.crawler = get_crawler(spidercls, values)
         kwargs = {"companies": COMPANY} if hasattr(spidercls, "company_url") else {}
         self.spider = spidercls.from_crawler(self.crawler, **kwargs)
+        self.shape = RecordedShape(spider_name) if issubclass(spidercls, JsonApiSpider) else None
+        if self.shape is None:
+            self.template = jsonld_pages(spider_name)[0]
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
         order = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
@@ -94,34 +131,27 @@ class Harness:
     # -- responses in each board's real shape --
 
     def responses(self, records: list[Any]) -> list[TextResponse]:
-        if self.name == "remotewlb":
+        if self.shape is None:
             return [self._page(record) for record in records]
-        if self.name == "remoteok":
-            url, body = (
-                "https://remoteok.com/api",
-                [{"last_updated": 0, "legal": "terms"}, *records],
-            )
-        elif self.name == "lever":
-            url, body = f"https://api.lever.co/v0/postings/{COMPANY}?mode=json", records
-        elif self.name == "greenhouse":
-            url = f"https://boards-api.greenhouse.io/v1/boards/{COMPANY}/jobs?content=true"
-            body = {"jobs": records, "meta": {"total": len(records)}}
-        elif self.name == "ashby":
-            url = f"https://api.ashbyhq.com/posting-api/job-board/{COMPANY}"
-            body = {"jobs": records, "apiVersion": "1"}
+        if isinstance(self.spider, PlatformSpider):
+            request = next(iter(self.spider.company_requests(self.spider.companies[0])))
         else:
-            raise ValueError(f"no response shape for {self.name}")
-        board = self.spider.board_for(self.spider.companies[0]) if self.name != "remoteok" else {}
-        request = scrapy.Request(url, meta={"board": board})
-        return [TextResponse(url, body=json.dumps(body).encode(), request=request)]
+            request = scrapy.Request(self.shape.response_url(), meta={"board": {}})
+        body = json.dumps(self.shape.envelope(records)).encode()
+        return [TextResponse(request.url, body=body, request=request)]
+
+    def page_url(self, number: int) -> str:
+        """The address of generated page ``number``: beside the recorded page it is made from."""
+        rel = self.template.relative_to(MIRROR).parent.as_posix()
+        return f"https://{rel}/generated-posting-{number}"
 
     def _page(self, posting: Any) -> HtmlResponse:
-        page = jsonld_template()
+        page = self.template.read_text(encoding="utf-8")
         block = json.dumps(posting).replace("</", "<\\/")
         match = _JSONLD.search(page)
         page = page[: match.start(2)] + block + page[match.end(2) :]
         self.pages += 1
-        url = f"https://remotewlb.com/job/generated-posting-{self.pages}"
+        url = self.page_url(self.pages)
         request = scrapy.Request(url, meta={"board": {}, "lastmod": None})
         return HtmlResponse(url, body=page.encode(), encoding="utf-8", request=request)
 

@@ -18,12 +18,14 @@ response goes through the spider's ``parse``, every item pipeline and
   numbers with min <= max, dates are ``YYYY-MM-DDTHH:MM:SSZ``, lists are JSON arrays,
   cleaned one-line fields carry no control characters.
 
-200 examples per board (1,000 in all) by default; 2,000 per board with ``--heavy``.
+200 examples per board (every board of ``fault_boards()``) by default; 2,000 per board with
+``--heavy``.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import sqlite3
@@ -35,10 +37,12 @@ from hypothesis import strategies as st
 
 from crawler.bench.corpus import derived_records
 from crawler.normalize.text import fix_mojibake
-from tests.conftest import MIRROR
-from tests.faultkit import Harness, jsonld_template
+from crawler.registry import RecordedShape, json_boards, spider_classes
+from tests.faultkit import Harness, fault_boards, jsonld_pages, jsonld_template
 
-BOARDS = ["remoteok", "lever", "greenhouse", "ashby", "remotewlb"]
+# Every board the fault kit can feed, derived from the spiders and their fixtures
+# (``tests/faultkit.py``): adding a board adds it here.
+BOARDS = fault_boards()
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ONE_LINE = ["title", "company", "department", "location_raw", "employment_type_raw"]
@@ -48,49 +52,42 @@ TEXT_COLUMNS = [
     "description_text", "location_raw", "posted_at", "valid_through", "salary_currency",
     "salary_period",
 ]  # fmt: skip
-IDENTITY = {"remoteok": "id", "lever": "id", "greenhouse": "id", "ashby": "id"}
 
 
 # --- real records ------------------------------------------------------------------------------
 
 
-def _ashby_records() -> list[dict]:
-    records = []
-    for path in sorted((MIRROR / "api.ashbyhq.com" / "posting-api" / "job-board").glob("*")):
-        records += json.loads(path.read_text(encoding="utf-8"))["jobs"]
-    return [r for r in records if r.get("isListed", True) is not False]
+@functools.cache
+def shape(board: str) -> RecordedShape | None:
+    """A JSON board's recorded answer taken apart; None for a JSON-LD board."""
+    return RecordedShape(board) if board in json_boards() else None
 
 
-def _jsonld_postings() -> list[dict]:
+def _jsonld_postings(board: str) -> list[dict]:
     out = []
-    for path in sorted((MIRROR / "remotewlb.com" / "job").glob("*")):
+    for path in jsonld_pages(board):
         match = re.search(r'application/ld\+json">(.*?)</script>', path.read_text(), re.S)
         out.append(json.loads(match.group(1)))
     return out
 
 
 def real_records(board: str) -> list[dict]:
-    if board in ("remoteok", "lever", "greenhouse"):
-        return derived_records(board, 40, seed=5)
-    if board == "ashby":
-        return _ashby_records()
-    return _jsonld_postings()
+    """Real records of ``board``: derived from its recorded ones (new ids, real fields,
+    recombined: ``crawler/bench/corpus.py``), or its recorded JobPosting blocks."""
+    if shape(board) is None:
+        return _jsonld_postings(board)
+    return derived_records(board, 40, seed=5)
 
 
 _serial = iter(range(10**9))
 
 
 def fresh(board: str, record: dict) -> dict:
-    """A copy of ``record`` with an id no other example uses."""
-    record = copy.deepcopy(record)
-    n = next(_serial)
-    if board == "remoteok":
-        record["id"] = str(5_000_000 + n)
-    elif board == "greenhouse":
-        record["id"] = 8_000_000_000 + n
-    elif board in ("lever", "ashby"):
-        record["id"] = f"00000000-0000-4000-8000-{n:012d}"
-    return record
+    """A copy of ``record`` with an id no other example uses (a JSON-LD posting's identity is
+    its page's address, new for every page)."""
+    if shape(board) is None:
+        return copy.deepcopy(record)
+    return shape(board).fresh(record, 1_000_000 + next(_serial))
 
 
 # --- damage -----------------------------------------------------------------------------------
@@ -161,7 +158,7 @@ def damaged(draw, board: str, base: list[dict], max_huge: int) -> tuple[Any, boo
                 target = record[key]
                 key = draw(st.sampled_from(sorted(target)))
             target[key] = value
-    ident = IDENTITY.get(board)
+    ident = shape(board).ident if shape(board) is not None else None
     value = record.get(ident) if ident is not None else None
     # Mind 0 == False and 1 == True: an integer id 0 or 1 is an id, a boolean is not.
     lost = ident is not None and (
@@ -230,11 +227,21 @@ def check_outcome(harness: Harness, records: list, bad_lost: bool, good_ids: lis
 
 
 def good_id(board: str, record: dict, harness: Harness, position: int) -> str:
-    if board == "remoteok":
-        return str(record["id"])
-    if board == "remotewlb":
-        return f"generated-posting-{harness.pages + position + 1}"
-    return f"acme/{record['id']}"
+    if shape(board) is None:
+        return harness.page_url(harness.pages + position + 1).rsplit("/", 1)[1]
+    ident = str(record[shape(board).ident])
+    return f"acme/{ident}" if shape(board).platform else ident
+
+
+def test_the_fault_kit_feeds_every_json_and_jsonld_board_of_scrapy_list():
+    """Derived, never listed: a JSON API board with a recorded answer or a JSON-LD board with
+    a recorded page is fed by the kit as soon as it exists (``tests/faultkit.py``)."""
+    from crawler.jsonapi import JsonApiSpider
+
+    assert set(BOARDS) >= {"remoteok", "lever", "greenhouse", "ashby", "remotewlb", "workable",
+                           "recruitee", "bamboohr", "pinpoint", "smartrecruiters"}  # fmt: skip
+    json_listed = {n for n, c in spider_classes().items() if issubclass(c, JsonApiSpider)}
+    assert json_listed <= set(BOARDS)  # every JSON board has a recorded answer (conformance)
 
 
 @pytest.mark.parametrize("board", BOARDS)

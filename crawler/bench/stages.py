@@ -14,12 +14,10 @@ Figures only: nothing passes or fails.
 
 from __future__ import annotations
 
-import importlib
 import time
 from datetime import UTC, datetime
 
-from crawler.bench.corpus import JSON_SHAPES, derived_records
-from crawler.bench.upsert import MAPPERS
+from crawler.bench.corpus import JSON_SHAPES, SHAPES, derived_records
 from pipelines.clean import clean_item
 from pipelines.normalize import normalize_item
 from pipelines.store import job_row
@@ -29,7 +27,7 @@ STAGES = ("map", "validate", "clean", "normalize", "row")
 
 
 def _items(shape: str, records: list[dict]) -> tuple[list, float]:
-    mapper = importlib.import_module(MAPPERS[shape]).parse_record
+    mapper = SHAPES[shape].recorded.spider.map_record  # the board's own (registry)
     board = {"company_slug": f"bench-{shape}", "company_name": None}
     started = time.perf_counter()
     items = [mapper(record, board) for record in records]

@@ -16,24 +16,18 @@ measured carry their full text.
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.bench.corpus import JSON_SHAPES, derived_records
+from crawler.bench.corpus import JSON_SHAPES, SHAPES, derived_records
 from crawler.items import JobPosting
 from pipelines.clean import clean_item
 from pipelines.normalize import normalize_item
 from pipelines.store import FIELDS, Store, job_row
 from pipelines.validate import problems
 
-MAPPERS = {
-    "remoteok": "spiders.remoteok",
-    "lever": "spiders.lever",
-    "greenhouse": "spiders.greenhouse",
-}
 PREFILL_CHUNK = 20_000
 PREFILL_TEXT = 500
 
@@ -43,7 +37,7 @@ def real_items(per_shape: int = 200, seed: int = 7) -> list[JobPosting]:
     now = datetime.now(UTC)
     items = []
     for shape in JSON_SHAPES:
-        mapper = importlib.import_module(MAPPERS[shape]).parse_record
+        mapper = SHAPES[shape].recorded.spider.map_record  # the board's own (registry)
         board = {"company_slug": f"bench-{shape}", "company_name": None}
         for record in derived_records(shape, per_shape, seed):
             item = mapper(record, board)
