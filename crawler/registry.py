@@ -147,10 +147,11 @@ _COUNT_WORDS = ("total", "count", "found")
 
 
 def json_boards() -> list[str]:
-    """Every JSON API board of ``scrapy list`` with a recorded answer in the mirror."""
+    """Every JSON API board of ``scrapy list`` with a recorded answer in the mirror (boards
+    of the same base that read an XML feed, ``body_format = "XML"``, are not JSON boards)."""
     out = []
     for name, cls in spider_classes().items():
-        if not issubclass(cls, JsonApiSpider):
+        if not issubclass(cls, JsonApiSpider) or cls.body_format != "JSON":
             continue
         if issubclass(cls, PlatformSpider) and not recorded_companies(name):
             continue
