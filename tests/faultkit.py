@@ -11,7 +11,9 @@ the survivors with ``Store.write_batch``: the same path a crawl takes, minus the
 Nothing here is per board: a JSON board's answer is its recorded answer with other records
 in it (``crawler.registry.RecordedShape``, derived from the spider and its fixture), a
 JSON-LD board's page is one of its recorded pages with another JobPosting in it
-(``jsonld_template``). ``fault_boards()`` lists every board the kit can feed.
+(``jsonld_template``), an HTML board's listing is its recorded listing page with other rows
+in place of its own (a record is then one row's HTML; ``listing_rows``).
+``fault_boards()`` lists every board the kit can feed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import scrapy
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, TextResponse
@@ -29,6 +32,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
+from crawler.html import HtmlSpider
 from crawler.items import JobPosting, Reject
 from crawler.jsonapi import JsonApiSpider
 from crawler.platform import PlatformSpider
@@ -66,9 +70,34 @@ def jsonld_template(name: str = "remotewlb") -> str:
     return jsonld_pages(name)[0].read_text(encoding="utf-8")
 
 
+def html_listing(name: str) -> tuple[str, str] | None:
+    """(URL, HTML) of an HTML board's recorded listing page (its first start URL)."""
+    from crawler.registry import local_response
+
+    cls = _spider_class(name)
+    if not issubclass(cls, HtmlSpider) or not cls.start_urls:
+        return None
+    response = local_response(scrapy.Request(cls.start_urls[0]))
+    if response.status != 200 or not response.css(cls.listing_item):
+        return None
+    return response.url, response.text
+
+
+def listing_rows(name: str) -> list[str]:
+    """The HTML of each posting row of an HTML board's recorded listing (adverts included)."""
+    url, page = html_listing(name)
+    doc = lxml.html.fromstring(page)
+    return [lxml.html.tostring(row, encoding="unicode") for row in _rows(doc, name)]
+
+
+def _rows(doc, name: str) -> list:
+    return doc.cssselect(_spider_class(name).listing_item)
+
+
 def fault_boards() -> list[str]:
     """Every board of ``scrapy list`` the kit can feed: JSON API boards with a recorded
-    answer, JSON-LD boards with a recorded page (derived, never listed by hand)."""
+    answer, JSON-LD boards with a recorded page, HTML boards with a recorded listing
+    (derived, never listed by hand)."""
     from crawler.registry import json_boards, spider_classes
     from crawler.structured import StructuredDataSpider
 
@@ -76,7 +105,8 @@ def fault_boards() -> list[str]:
         name for name, cls in spider_classes().items()
         if issubclass(cls, StructuredDataSpider) and jsonld_pages(name)
     ]  # fmt: skip
-    return sorted({*json_boards(), *jsonld})
+    html = [name for name in spider_classes() if html_listing(name)]
+    return sorted({*json_boards(), *jsonld, *html})
 
 
 @dataclass
@@ -107,7 +137,8 @@ class Harness:
         kwargs = {"companies": COMPANY} if hasattr(spidercls, "company_url") else {}
         self.spider = spidercls.from_crawler(self.crawler, **kwargs)
         self.shape = RecordedShape(spider_name) if issubclass(spidercls, JsonApiSpider) else None
-        if self.shape is None:
+        self.listing = html_listing(spider_name)
+        if self.shape is None and self.listing is None:
             self.template = jsonld_pages(spider_name)[0]
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
@@ -131,6 +162,8 @@ class Harness:
     # -- responses in each board's real shape --
 
     def responses(self, records: list[Any]) -> list[TextResponse]:
+        if self.listing is not None:
+            return [self._listing(records)]
         if self.shape is None:
             return [self._page(record) for record in records]
         if isinstance(self.spider, PlatformSpider):
@@ -144,6 +177,20 @@ class Harness:
         """The address of generated page ``number``: beside the recorded page it is made from."""
         rel = self.template.relative_to(MIRROR).parent.as_posix()
         return f"https://{rel}/generated-posting-{number}"
+
+    def _listing(self, rows: list[str]) -> HtmlResponse:
+        """The recorded listing page with ``rows`` (HTML strings) in place of its own rows."""
+        url, page = self.listing
+        doc = lxml.html.fromstring(page)
+        old = _rows(doc, self.name)
+        parent, at = old[0].getparent(), old[0].getparent().index(old[0])
+        for row in old:
+            row.getparent().remove(row)
+        for offset, row in enumerate(rows):
+            parent.insert(at + offset, lxml.html.fragment_fromstring(row, create_parent="li"))
+        body = lxml.html.tostring(doc, encoding="unicode")
+        request = scrapy.Request(url, meta={"board": {}})
+        return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
 
     def _page(self, posting: Any) -> HtmlResponse:
         page = self.template.read_text(encoding="utf-8")
@@ -160,12 +207,15 @@ class Harness:
     def run(self, records: list[Any]) -> Outcome:
         out = Outcome()
         before = self.stats.get_value("jobcrawl/records_skipped", 0)
+        before_rows = self.stats.get_value("jobcrawl/html/rows_without_link", 0)
         for response in self.responses(records):
             for result in self.spider.parse(response):
                 if isinstance(result, scrapy.Request):
                     continue
                 self._through_pipelines(result, out)
         out.skipped = self.stats.get_value("jobcrawl/records_skipped", 0) - before
+        # An HTML row without a link (an advert, a damaged row) is skipped and counted.
+        out.skipped += self.stats.get_value("jobcrawl/html/rows_without_link", 0) - before_rows
         out.counts = self.store.write_batch(out.stored, out.rejects)
         return out
 
