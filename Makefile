@@ -65,32 +65,32 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 demo: $(STAMP)
-	$(BIN)/python -m crawler.demo
+	$(BIN)/python -m crawler.tools.demo
 
 docs: $(STAMP)
-	$(BIN)/python -m crawler.datadoc
+	$(BIN)/python -m crawler.tools.datadoc
 
 # The place-name tables of crawler/normalize/location.py, from pycountry, Babel and GeoNames.
 placenames: $(STAMP)
 	$(BIN)/python -m crawler.normalize.placenames
 
 accuracy: $(STAMP)
-	$(BIN)/python -m crawler.accuracy $(ARGS)
+	$(BIN)/python -m crawler.tools.accuracy $(ARGS)
 
 # Then the distributed-mode figures (needs redis-server; DIST_ARGS="--sites 80").
 bench: $(STAMP)
-	$(BIN)/python -m crawler.bench $(ARGS)
-	$(BIN)/python -m crawler.bench.distributed $(DIST_ARGS)
+	$(BIN)/python -m crawler.tools.bench $(ARGS)
+	$(BIN)/python -m crawler.tools.bench.distributed $(DIST_ARGS)
 
 DB ?= data/jobs.db
 OUT ?= data/report.html
 
 # Datasette is the optional "explore" extra; the test extra that make setup installs has it.
 explore: $(STAMP)
-	$(BIN)/python -m crawler.explore $(DB) $(ARGS)
+	$(BIN)/python -m crawler.analysis.explore $(DB) $(ARGS)
 
 report: $(STAMP)
-	$(BIN)/python -m crawler.report $(DB) -o $(OUT)
+	$(BIN)/python -m crawler.analysis.report $(DB) -o $(OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -38,7 +38,7 @@ STORE_BATCH_SIZE = 500
 STORE_BATCH_SECONDS = 2.0
 # A batch write that fails (another connection holds the lock past STORE_BUSY_TIMEOUT_MS, a
 # full disk) is retried this many times, STORE_RETRY_DELAY s apart (doubling); then the crawl
-# is failed (health problem `store_errors`) and closes nothing (pipelines/store.py).
+# is failed (health problem `store_errors`) and closes nothing (crawler/runtime/storethread.py).
 STORE_WRITE_RETRIES = 3
 STORE_RETRY_DELAY = 1.0
 STORE_BUSY_TIMEOUT_MS = 30_000
@@ -51,8 +51,8 @@ JOBS_DB_MAX_MB = 0.0
 # MIRROR_URL/HOST/PATH instead; items keep the real URLs.
 MIRROR_URL = ""
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.mirror.MirrorDownloadHandler",
-    "https": "crawler.mirror.MirrorDownloadHandler",
+    "http": "crawler.runtime.mirror.MirrorDownloadHandler",
+    "https": "crawler.runtime.mirror.MirrorDownloadHandler",
 }
 
 # --- pipelines: one step per module, numbered in bands ----------------------------------------
@@ -75,7 +75,7 @@ USER_AGENT = ""  # empty: "jobcrawl/0.1 (+CONTACT_URL)", built at the end of thi
 ROBOTSTXT_OBEY = True
 # robots.txt groups are matched on the product token, not the whole User-Agent.
 ROBOTSTXT_USER_AGENT = "jobcrawl"
-# Honour robots.txt Crawl-delay per host (crawler/middlewares.py), up to this many seconds.
+# Honour robots.txt Crawl-delay per host (crawler/runtime/middlewares.py), up to this many seconds.
 CRAWL_DELAY_ENABLED = True
 CRAWL_DELAY_MAX = 60.0
 DOWNLOAD_DELAY = 1.0
@@ -94,28 +94,28 @@ RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's robots.txt middleware lets the 2nd+ request waiting for a host's robots.txt
-    # through unchecked (crawler/robots.py): the same middleware, with that fixed.
+    # through unchecked (crawler/runtime/robots.py): the same middleware, with that fixed.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.WaitingRobotsTxtMiddleware": 100,
-    "crawler.middlewares.CrawlDelayMiddleware": 110,  # just after RobotsTxtMiddleware (100)
+    "crawler.runtime.robots.WaitingRobotsTxtMiddleware": 100,
+    "crawler.runtime.middlewares.CrawlDelayMiddleware": 110,  # just after RobotsTxtMiddleware (100)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.runtime.middlewares.BackoffRetryMiddleware": 550,
     # Engine side of robots/retry: sees each request's final outcome, per listing.
-    "crawler.listings.ListingTrackerMiddleware": 40,
+    "crawler.runtime.listings.ListingTrackerMiddleware": 40,
     # Outermost: a request that finally could not reach its host is one log line.
-    "crawler.network.NetworkErrorMiddleware": 30,
-    # Where Scrapy's HttpCacheMiddleware sits: conditional requests (crawler/incremental.py).
-    "crawler.incremental.ConditionalCacheMiddleware": 900,
+    "crawler.runtime.network.NetworkErrorMiddleware": 30,
+    # Where Scrapy's HttpCacheMiddleware sits: conditional requests (runtime/incremental.py).
+    "crawler.runtime.incremental.ConditionalCacheMiddleware": 900,
 }
 SPIDER_MIDDLEWARES = {
-    "crawler.listings.ListingRejectsMiddleware": 800,
-    "crawler.incremental.SkipUnchangedPagesMiddleware": 810,
+    "crawler.runtime.listings.ListingRejectsMiddleware": 800,
+    "crawler.runtime.incremental.SkipUnchangedPagesMiddleware": 810,
 }
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
-# --- bounds on one crawl (crawler/bounds.py): hitting one makes the crawl unhealthy, closes nothing
+# --- bounds on one crawl (runtime/bounds.py): hitting one makes it unhealthy, closes nothing
 # Downloaded bodies over this many bytes stop the crawl (0: no bound).
 CRAWL_MAX_BYTES = 2 * 1024**3
 # A crawl still running after this many seconds is stopped (Scrapy's own setting).
@@ -140,7 +140,7 @@ LIFECYCLE_LISTING_MIN_FRACTION = 0.5
 LIFECYCLE_MAX_AGE_DAYS = 60.0
 # Evaluate date rules as of this UTC ISO 8601 instant instead of now (replays of old days).
 LIFECYCLE_NOW = ""
-# Cross-board duplicates (crawler/dedupe.py): share of 5-word shingles in common needed, 0..1.
+# Cross-board duplicates (crawler/store/dedupe.py): share of 5-word shingles in common needed, 0..1.
 DEDUPE_ENABLED = True
 DEDUPE_TEXT_MIN_SCORE = 0.8
 DEDUPE_MIN_TEXT_CHARS = 200
@@ -163,7 +163,7 @@ LOG_DIR = "data/logs"  # crawlall.log, rotated at LOG_MAX_BYTES, LOG_BACKUPS old
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 10
 LOG_FILE_LEVEL = "INFO"  # the file keeps INFO even when the console is quieter (-L WARNING)
-# Health checks per crawl (crawler/health.py documents each).
+# Health checks per crawl (crawler/store/health.py documents each).
 HEALTH_MIN_COUNT_FRACTION = 0.5
 HEALTH_FILL_DROP_FRACTION = 0.25
 HEALTH_FILL_MIN_PREVIOUS = 0.1
@@ -174,10 +174,10 @@ HEALTH_MAX_REJECT_FRACTION = 0.1
 HEALTH_BASELINE_CRAWLS = 5
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
-    "crawler.extensions.BoardLogStats": 0,  # the periodic stats line, naming the board
-    "crawler.extensions.HealthCheck": 500,
-    "crawler.memory.MemoryTrim": 0,  # freed memory back to the system (MEMORY_TRIM_SECONDS)
-    "crawler.bounds.CrawlBounds": 0,  # CRAWL_MAX_BYTES
+    "crawler.runtime.extensions.BoardLogStats": 0,  # the periodic stats line, naming the board
+    "crawler.runtime.extensions.HealthCheck": 500,
+    "crawler.runtime.memory.MemoryTrim": 0,  # freed memory back to the system (MEMORY_TRIM_SECONDS)
+    "crawler.runtime.bounds.CrawlBounds": 0,  # CRAWL_MAX_BYTES
 }
 MEMORY_TRIM_SECONDS = 1.0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crawler.items import JobPosting
 from crawler.normalize.text import (
     canonical_url,
     clean_line,
@@ -10,6 +9,7 @@ from crawler.normalize.text import (
     normalize_tags,
     sanitize_html,
 )
+from crawler.sources.items import JobPosting
 from pipelines.counts import CountingPipeline
 
 LINE_FIELDS = ("title", "company", "department", "location_raw", "employment_type_raw")

@@ -15,7 +15,7 @@ import hashlib
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import JobPosting
+from crawler.sources.items import JobPosting
 
 
 class DuplicateInCrawl(DropItem):

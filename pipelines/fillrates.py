@@ -11,7 +11,7 @@ rather than one module each:
   what lands in ``jobs`` (``jobcrawl/fill/*``).
 
 Each counts ``<prefix>_items`` postings and ``<prefix><field>`` of them with a
-value (not None, not an empty string, list or object). ``crawler/health.py``
+value (not None, not an empty string, list or object). ``crawler/store/health.py``
 turns the counts into ``crawls.fill_rates`` and notices a field that collapsed.
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
-from crawler.items import JobPosting
+from crawler.sources.items import JobPosting
+from crawler.store.health import FILL_FIELDS, FILL_PREFIX, GIVEN_PREFIX, ITEMS
 from pipelines.counts import CountingPipeline
 
 

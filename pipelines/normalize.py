@@ -21,7 +21,6 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from crawler.items import JobPosting
 from crawler.normalize.dates import iso_utc, parse_datetime, to_utc_iso
 from crawler.normalize.employment import employment_type
 from crawler.normalize.location import parse_location
@@ -29,6 +28,7 @@ from crawler.normalize.remote import decide_remote
 from crawler.normalize.salary import Salary, TextSalary, check_salary, salary_from_text
 from crawler.normalize.seniority import experience_years_min, seniority
 from crawler.normalize.text import normalize_tags
+from crawler.sources.items import JobPosting
 from pipelines.counts import CountingPipeline
 
 logger = logging.getLogger(__name__)

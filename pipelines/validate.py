@@ -10,58 +10,16 @@ kept as a ``Reject`` (``not an item``), never passed by silently.
 Soft validation: only what makes a row unusable (no identity, no link to the
 posting, a field of the wrong type) is rejected, with a reason. Missing optional
 fields are counted per field in the crawl stats (``jobcrawl/missing/<field>``)
-for fill-rate reports.
+for fill-rate reports. The rules (``as_posting``, ``problems``) are the item's own, in
+``crawler/sources/items.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict
 
-from itemadapter import ItemAdapter
-
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import REPORTED, JobPosting, Reject, as_posting, problems
 from pipelines.counts import CountingPipeline
-
-FIELDS = frozenset(f.name for f in fields(JobPosting))
-
-REQUIRED = ("source", "source_id", "url")
-REPORTED = ("title", "company", "posted_raw", "description_html", "location_raw", "salary_raw")
-
-
-def problems(item: JobPosting) -> list[str]:
-    """Reasons the item cannot be stored; empty when it can."""
-    reasons = []
-    for name in REQUIRED:
-        value = getattr(item, name)
-        if not isinstance(value, str) or not value.strip():
-            reasons.append(f"missing {name}")
-    for name in ("title", "company", "location_raw", "description_html"):
-        value = getattr(item, name)
-        if value is not None and not isinstance(value, str):
-            reasons.append(f"{name} is {type(value).__name__}, not text")
-    for name in ("tags",):
-        if not isinstance(getattr(item, name), list):
-            reasons.append(f"{name} is not a list")
-    return reasons
-
-
-def as_posting(item, spider_name: str | None = None) -> JobPosting | Reject:
-    """Read any Scrapy item into a ``JobPosting`` (see module doc); ours pass unchanged."""
-    if isinstance(item, JobPosting | Reject):
-        return item
-    if not ItemAdapter.is_item(item):
-        return Reject(spider_name, None, f"not an item: {type(item).__name__}", repr(item)[:2000])
-    data = ItemAdapter(item).asdict()
-    known = {k: v for k, v in data.items() if k in FIELDS}
-    others = {k: v for k, v in data.items() if k not in FIELDS}
-    if others:
-        extras = known.get("extras")
-        if extras is None or isinstance(extras, dict):
-            known["extras"] = {**(extras or {}), **others}
-        else:  # keep what the spider gave beside the other keys
-            known["extras"] = {"extras": extras, **others}
-    known.setdefault("source", spider_name)
-    return JobPosting(**known)
 
 
 class ValidatePipeline(CountingPipeline):

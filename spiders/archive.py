@@ -35,9 +35,9 @@ import scrapy
 import yaml
 from markdown_it import MarkdownIt
 
-from crawler.boards import SpiderConfigError
-from crawler.items import JobPosting, Reject
-from crawler.jsonapi import utc_now_iso
+from crawler.sources.boards import SpiderConfigError
+from crawler.sources.items import JobPosting, Reject
+from crawler.sources.jsonapi import utc_now_iso
 
 # Raw HTML in a body is passed through; the clean pipeline sanitises it like any board's HTML.
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})

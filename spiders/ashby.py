@@ -16,11 +16,11 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
-from crawler.items import JobPosting
-from crawler.jsonapi import record_id
 from crawler.normalize.location import names_in
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company, derive_company_name
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import record_id
+from crawler.sources.platform import PlatformSpider
 
 
 def _location_texts(record: dict) -> list[str]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
-from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company, derive_company_name
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import record_id
+from crawler.sources.mapping import place
+from crawler.sources.platform import PlatformSpider
 
 WORKPLACE = {"0": "onsite", "1": "remote", "2": "hybrid"}
 

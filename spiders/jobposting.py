@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import re2
 import scrapy
 
-from crawler.boards import SpiderConfigError, display_path
-from crawler.structured import StructuredDataSpider, job_url_regex
+from crawler.sources.boards import SpiderConfigError, display_path
+from crawler.sources.structured import StructuredDataSpider, job_url_regex
 
 CONFIG = Path(__file__).resolve().parent.parent / "data" / "boards" / "jobposting.toml"
 KEYS = {"name", "sitemap", "listing_urls", "job_url_pattern", "enabled"}
@@ -94,7 +94,7 @@ class JobPostingSpider(StructuredDataSpider):
     # A site's sitemap or listing pages need not list every open job (paging, stale
     # sitemaps): absence closes nothing; validThrough, 404 pages and the age limit do.
     complete_listing = False
-    # The recorded fixture: the demo site replayed from tests/fixtures/mirror (conformance, demo).
+    # The recorded fixture: the demo site replayed from data/mirror (conformance, demo).
     recorded_args = {"sites": "demo"}
 
     @classmethod

@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 import scrapy
 
-from crawler.boards import Company, derive_company_name
-from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company, derive_company_name
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import record_id
+from crawler.sources.platform import PlatformSpider
 
 HOSTS = {"global": "api.lever.co", "eu": "api.eu.lever.co"}
 

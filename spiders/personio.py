@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
-from crawler.items import JobPosting
-from crawler.jsonapi import load_xml_body, record_id
-from crawler.mapping import sections, structured_salary, texts
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company, derive_company_name
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import load_xml_body, record_id
+from crawler.sources.mapping import sections, structured_salary, texts
+from crawler.sources.platform import PlatformSpider
 
 
 def _listed(value) -> list:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.items import JobPosting
-from crawler.jsonapi import JsonApiSpider
 from crawler.normalize.text import canonical_url
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import JsonApiSpider
 
 # Every description ends with "Please mention the word **X** and tag R…= when
 # applying …": a per-requester anti-spam line (the tag is base64 of our IP).

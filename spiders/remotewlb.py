@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from crawler.items import JobPosting
-from crawler.structured import StructuredDataSpider, map_jobposting
+from crawler.sources.items import JobPosting
+from crawler.sources.structured import StructuredDataSpider, map_jobposting
 
 APPLY_URL = "https://www.remotewlb.com/apply/{slug}"
 _JOB_PATH = re.compile(r"^/job/([^/]+)/?$")

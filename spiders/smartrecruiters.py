@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 import scrapy
 
-from crawler.boards import Company
-from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import record_id
+from crawler.sources.mapping import place
+from crawler.sources.platform import PlatformSpider
 
 PAGE = 100
 

@@ -1,6 +1,6 @@
 """We Work Remotely: the server-rendered listing ``https://weworkremotely.com/remote-jobs``.
 
-An HTML board (``crawler/html.py``): no JSON API and no JobPosting JSON-LD on the listing.
+An HTML board (``crawler/sources/html.py``): no JSON API and no JobPosting JSON-LD on the listing.
 Each ``li.new-listing-container`` is one posting: a link ``/remote-jobs/<slug>`` (the slug is
 the board's only id), title, company, the company's headquarters and a row of chips mixing
 badges (Featured, Top 100), the employment type, a pay band and where candidates may live
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from crawler.html import HtmlSpider
-from crawler.items import JobPosting
+from crawler.sources.html import HtmlSpider
+from crawler.sources.items import JobPosting
 
 EMPLOYMENT = {"full-time", "part-time", "contract", "internship", "freelance", "temporary"}
 # A chip is a place when it starts with a flag, says "Anywhere" or ends in "Only".

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crawler.boards import Company, derive_company_name
-from crawler.items import JobPosting
-from crawler.jsonapi import record_id
-from crawler.mapping import place, texts
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company, derive_company_name
+from crawler.sources.items import JobPosting
+from crawler.sources.jsonapi import record_id
+from crawler.sources.mapping import place, texts
+from crawler.sources.platform import PlatformSpider
 
 
 def parse_record(record: dict, board: dict) -> JobPosting:

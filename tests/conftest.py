@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replay import ReplayServer
+from crawler.tools.replay import ReplayServer
 from tests import engine
 
 # Before any test module can import twisted.internet.reactor (and so install another one).
@@ -27,7 +27,7 @@ engine.start_reactor()
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-MIRROR = FIXTURES / "mirror"
+MIRROR = ROOT / "data" / "mirror"
 
 # TESTS_CRAWL_SUBPROCESS=1 runs every crawl as a subprocess, as the suite once did (to compare).
 ALWAYS_SUBPROCESS = os.environ.get("TESTS_CRAWL_SUBPROCESS") == "1"
@@ -90,7 +90,7 @@ def heavy(request) -> bool:
 
 @pytest.fixture(scope="session")
 def replay():
-    """A replay server over ``tests/fixtures/mirror`` for the whole session."""
+    """A replay server over ``data/mirror`` for the whole session."""
     server = ReplayServer(MIRROR).start()
     yield server
     server.stop()

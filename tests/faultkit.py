@@ -9,7 +9,7 @@ the spider's ``parse``, takes every item through the pipelines in order and writ
 the survivors with ``Store.write_batch``: the same path a crawl takes, minus the network.
 
 Nothing here is per board: a JSON board's answer is its recorded answer with other records
-in it (``crawler.registry.RecordedShape``, derived from the spider and its fixture), a
+in it (``crawler.tools.registry.RecordedShape``, derived from the spider and its fixture), a
 JSON-LD board's page is one of its recorded pages with another JobPosting in it
 (``jsonld_template``), an HTML board's listing is its recorded listing page with other rows
 in place of its own (a record is then one row's HTML; ``listing_rows``).
@@ -32,12 +32,12 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from crawler.html import HtmlSpider
-from crawler.items import JobPosting, Reject
-from crawler.jsonapi import JsonApiSpider
-from crawler.platform import PlatformSpider
-from crawler.registry import RecordedShape
-from pipelines.store import Store
+from crawler.sources.html import HtmlSpider
+from crawler.sources.items import JobPosting, Reject
+from crawler.sources.jsonapi import JsonApiSpider
+from crawler.sources.platform import PlatformSpider
+from crawler.store.store import Store
+from crawler.tools.registry import RecordedShape
 from tests.conftest import MIRROR
 
 COMPANY = "acme"
@@ -72,7 +72,7 @@ def jsonld_template(name: str = "remotewlb") -> str:
 
 def html_listing(name: str) -> tuple[str, str] | None:
     """(URL, HTML) of an HTML board's recorded listing page (its first start URL)."""
-    from crawler.registry import local_response
+    from crawler.tools.registry import local_response
 
     cls = _spider_class(name)
     if not issubclass(cls, HtmlSpider) or not cls.start_urls:
@@ -98,8 +98,8 @@ def fault_boards() -> list[str]:
     """Every board of ``scrapy list`` the kit can feed: JSON API boards with a recorded
     answer, JSON-LD boards with a recorded page, HTML boards with a recorded listing
     (derived, never listed by hand)."""
-    from crawler.registry import json_boards, spider_classes
-    from crawler.structured import StructuredDataSpider
+    from crawler.sources.structured import StructuredDataSpider
+    from crawler.tools.registry import json_boards, spider_classes
 
     jsonld = [
         name for name, cls in spider_classes().items()

@@ -1,5 +1,5 @@
 """The analysis views, their rollup tables, their indexes and full-text search that accepts
-what people type, on a database the project's own store built (crawler/bench/analyst.py:
+what people type, on a database the project's own store built (crawler/tools/bench/analyst.py:
 real derived postings over 9 crawls, some closed by the real lifecycle)."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from crawler import rollups
-from crawler.bench import analyst
-from crawler.explore import canned_queries
-from crawler.schema import VIEW_DOCS, VIEWS, open_db, view_columns
-from crawler.search import fts_quote, search
+from crawler.analysis.explore import canned_queries
+from crawler.analysis.search import fts_quote, search
+from crawler.store import rollups
+from crawler.store.schema import VIEW_DOCS, VIEWS, open_db, view_columns
+from crawler.tools.bench import analyst
 
 
 @pytest.fixture(scope="module")
@@ -374,7 +374,7 @@ def test_make_bench_analyst_scale_prints_every_view_and_canned_query(tmp_path):
     root = Path(__file__).resolve().parent.parent
     args = ["--only-analyst", "--analyst-scale", "300", "--analyst-crawls", "3"]
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.bench", *args, "--out", str(tmp_path)],
+        [sys.executable, "-m", "crawler.tools.bench", *args, "--out", str(tmp_path)],
         cwd=root, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

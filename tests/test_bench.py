@@ -15,10 +15,10 @@ from pathlib import Path
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from crawler.bench import spiders as bench_spiders
-from crawler.bench.corpus import JSON_SHAPES, SHAPES, write_corpus
-from crawler.items import JobPosting
-from crawler.registry import json_boards, local_response, recorded_items, spider_classes
+from crawler.sources.items import JobPosting
+from crawler.tools.bench import spiders as bench_spiders
+from crawler.tools.bench.corpus import JSON_SHAPES, SHAPES, write_corpus
+from crawler.tools.registry import json_boards, local_response, recorded_items, spider_classes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
     args = ["--postings", "600", "--sitemap-pages", "30", "--tutorial-responses", "1"]
     args += ["--upsert-levels", "", "--stage-items", "5", "--out", str(out)]
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.bench", *args],
+        [sys.executable, "-m", "crawler.tools.bench", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.boards import (
+from crawler.sources.boards import (
     BoardListError,
     Company,
     derive_company_name,

@@ -20,7 +20,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from crawler.bench import analyst
+from crawler.tools.bench import analyst
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "data" / "artifacts"
@@ -64,10 +64,10 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def explore(db_path):
-    """``python -m crawler.explore DB --port P`` (what ``make explore`` runs); its base URL."""
+    """``python -m crawler.analysis.explore DB --port P`` (``make explore``); its base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.explore", str(db_path), "--port", str(port)],
+        [sys.executable, "-m", "crawler.analysis.explore", str(db_path), "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -119,7 +119,7 @@ def test_the_jobs_page_first_screen_shows_title_company_location_and_pay(browser
 def test_the_report_renders_its_charts_as_svg_with_data_marks(browser, db_path, tmp_path):
     out = tmp_path / "report.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.report", str(db_path), "-o", str(out)],
+        [sys.executable, "-m", "crawler.analysis.report", str(db_path), "-o", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

@@ -21,9 +21,9 @@ import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-from crawler.boards import load_board_list
-from crawler.platform import PlatformSpider
-from pipelines.validate import REQUIRED
+from crawler.sources.boards import load_board_list
+from crawler.sources.items import REQUIRED
+from crawler.sources.platform import PlatformSpider
 from tests.conftest import ROOT, run_scrapy
 
 LOADER = SpiderLoader.from_settings(get_project_settings())

@@ -12,7 +12,7 @@ import pytest
 from scrapy.exceptions import UsageError
 
 from crawler.commands.crawlall import BoardRun, select_boards, split_names, summary_lines
-from crawler.lock import CrawlLock, LockHeld, read_holder
+from crawler.commands.lock import CrawlLock, LockHeld, read_holder
 from tests.conftest import MIRROR, load_json, run_scrapy
 
 SUMMARY_HEADER = "board items new updated closed rejected errors health"
@@ -191,7 +191,7 @@ def test_skip_leaves_a_board_out_and_a_quiet_console_still_logs_everything(crawl
     assert " INFO: " not in result.output
     assert summary_row(result.output, "remoteok")[7] == "healthy"  # the table is on stdout
     log = (tmp_path / "logs" / "crawlall.log").read_text()
-    assert "[crawler.extensions] INFO: remoteok: crawled " in log  # the periodic stats line
+    assert "[crawler.runtime.extensions] INFO: remoteok: crawled " in log  # the periodic stats line
     assert "remoteok: crawl 1 is healthy" in log
 
 

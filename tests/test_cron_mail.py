@@ -16,7 +16,7 @@ from twisted.internet import error as tx
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseNeverReceived
 
-from crawler.network import failure_kind
+from crawler.runtime.network import failure_kind
 from tests.conftest import run_scrapy
 
 NO_SUCH_HOST = "http://no-such-host.invalid:8080"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.datadoc import TARGET, render
+from crawler.tools.datadoc import TARGET, render
 
 
 def test_data_format_md_matches_the_schema():

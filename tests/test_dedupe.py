@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dedupe import (
+from crawler.normalize.text import html_to_text
+from crawler.store.dedupe import (
     DedupeRules,
     Posting,
     best_match,
@@ -28,7 +29,6 @@ from crawler.dedupe import (
     normalize_title,
     text_similarity,
 )
-from crawler.normalize.text import html_to_text
 from spiders.lever import description_html
 from tests.conftest import MIRROR, load_json, run_scrapy
 

@@ -6,7 +6,7 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import JobPosting, Reject
 from pipelines.dedupe import DedupePipeline, DuplicateInCrawl, identity_digest
 
 

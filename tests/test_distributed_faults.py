@@ -1,6 +1,6 @@
 """Distributed mode under faults: kill -9 a worker or the writer, stop Redis; never a silent loss.
 
-Each test crawls a many-host JobPosting corpus (``crawler/bench/sites.py``) with real
+Each test crawls a many-host JobPosting corpus (``crawler/tools/bench/sites.py``) with real
 worker and writer processes against a real redis-server, and compares the database with
 one ``scrapy crawl jobposting`` of the same corpus, row for row (``tests/distkit.py``).
 """
@@ -11,8 +11,8 @@ import json
 import shutil
 import sqlite3
 
-from crawler.bench.sites import host, write_sites
 from crawler.distributed.queue import WorkQueue
+from crawler.tools.bench.sites import host, write_sites
 from tests import distkit
 from tests.distkit import dist_settings, finish, kill9, scrapy, snapshot, start, wait_for
 

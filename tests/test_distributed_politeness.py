@@ -7,7 +7,7 @@ replay server's request log: 8 JobPosting sites on 2 hosts, the same ``DOWNLOAD_
 
 from __future__ import annotations
 
-from crawler.bench.sites import write_sites
+from crawler.tools.bench.sites import write_sites
 from tests import distkit
 from tests.distkit import dist_settings, finish, scrapy, start
 

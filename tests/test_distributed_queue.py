@@ -11,7 +11,7 @@ import pytest
 from crawler.distributed.queue import WorkQueue
 from crawler.distributed.stats import merge_stats
 from crawler.distributed.units import Unit, units_for
-from crawler.lifecycle import LISTINGS_STAT
+from crawler.store.lifecycle import LISTINGS_STAT
 from spiders.jobposting import JobPostingSpider
 from spiders.lever import LeverSpider
 from spiders.remotewlb import RemoteWlbSpider

@@ -1,5 +1,5 @@
 """Datasette with jobcrawl's generated metadata, checked with Datasette's own test client on a
-database the project's store built (crawler/bench/analyst.py)."""
+database the project's store built (crawler/tools/bench/analyst.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from datasette.app import Datasette
 
-from crawler.bench import analyst
-from crawler.explore import DEFAULT_COLUMNS, SETTINGS, canned_queries, metadata
-from crawler.schema import VIEWS
-from crawler.search import fts_quote
+from crawler.analysis.explore import DEFAULT_COLUMNS, SETTINGS, canned_queries, metadata
+from crawler.analysis.search import fts_quote
+from crawler.store.schema import VIEWS
+from crawler.tools.bench import analyst
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -183,7 +183,7 @@ def test_make_explore_writes_the_metadata_for_the_database(tmp_path, db_path):
     with sqlite3.connect(db_path) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.explore", str(copy), "--write-only"],
+        [sys.executable, "-m", "crawler.analysis.explore", str(copy), "--write-only"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.bench.corpus import write_sitemap_board
+from crawler.tools.bench.corpus import write_sitemap_board
 from tests.conftest import MIRROR
 
 ONE_MISS = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z", "LIFECYCLE_MISSES_TO_CLOSE": "1"}

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.bench.corpus import derived_records
-from crawler.schema import MIGRATIONS, open_db
+from crawler.store.schema import MIGRATIONS, open_db
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import FAST, run_scrapy
 
 

@@ -28,8 +28,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.bench.corpus import derived_records
 from crawler.normalize.text import html_to_text, sanitize_html
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import MIRROR
 from tests.faultkit import Harness
 from tests.test_faults_records import BOARDS, fresh, real_records, shape

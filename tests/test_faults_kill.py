@@ -1,6 +1,6 @@
 """kill -9 a crawl at random points: the database stays whole and a rerun completes it.
 
-A RemoteOK response of 300 derived postings (``crawler.bench.corpus``: real records, new
+A RemoteOK response of 300 derived postings (``crawler.tools.bench.corpus``: real records, new
 ids) is crawled with ``STORE_BATCH_SIZE=4``, so a crawl commits 75 batches.
 Each round starts a real ``scrapy crawl`` on the same database and SIGKILLs it at
 a random point: mostly once a random number of postings is committed, sometimes
@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.bench.corpus import derived_records, write_sitemap_board
-from pipelines.store import CONTENT_FIELDS
+from crawler.store.rows import CONTENT_FIELDS
+from crawler.tools.bench.corpus import derived_records, write_sitemap_board
 from tests.conftest import FAST, MIRROR, ROOT
 
 POSTINGS = 300

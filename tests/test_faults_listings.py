@@ -24,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-from crawler.bench.corpus import derived_records, write_sitemap_board
+from crawler.tools.bench.corpus import derived_records, write_sitemap_board
 
 LEVER = "api.lever.co/v0/postings"
 ONE_MISS = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z", "LIFECYCLE_MISSES_TO_CLOSE": "1"}

@@ -30,8 +30,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.bench.corpus import derived_records
-from crawler.schema import open_db
+from crawler.store.schema import open_db
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import MIRROR, ROOT
 
 POSTINGS = 400

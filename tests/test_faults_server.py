@@ -1,6 +1,6 @@
 """Server faults: a crawl completes, names the failure, and closes no posting wrongly.
 
-The replay server (``crawler/replay.py``) plays each fault a board can throw at a crawl:
+The replay server (``crawler/tools/replay.py``) plays each fault a board can throw at a crawl:
 HTTP 500 (once, or for good), 503 with an HTML page, 429 with ``Retry-After`` (once, or
 for good), a connection reset (once, or for good), a connection cut mid-body, an answer slower than
 ``DOWNLOAD_TIMEOUT``, a truncated JSON document, an HTML error page with status 200, an
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.bench.corpus import derived_records, write_sitemap_board
+from crawler.tools.bench.corpus import derived_records, write_sitemap_board
 from tests.conftest import MIRROR
 
 LEVER = "api.lever.co/v0/postings"
@@ -327,7 +327,7 @@ def test_a_sitemap_shard_that_answers_200_but_cannot_be_read_closes_nothing(
 
 
 def test_a_sitemap_cut_anywhere_is_not_read_and_a_signed_one_is():
-    from crawler.structured import _read_sitemap
+    from crawler.sources.structured import _read_sitemap
 
     whole = (MIRROR / "remotewlb.com" / "sitemaps" / "jobs" / "2026-09-1").read_bytes()
     listed = [entry["loc"] for entry in _read_sitemap(whole)]

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.bench.corpus import derived_records
-from crawler.schema import open_db
+from crawler.store.schema import open_db
+from crawler.tools.bench.corpus import derived_records
 from tests.conftest import FAST, run_scrapy
 
 LEVER = "api.lever.co/v0/postings"
@@ -134,7 +134,7 @@ def test_crawlall_exits_1_when_a_board_could_not_store_its_postings(replay, tmp_
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "store_errors" in out
+    assert "store_errors" in out, out
     conn = sqlite3.connect(db)
     row = conn.execute("SELECT healthy, health_problems FROM crawls").fetchone()
     conn.close()

@@ -27,7 +27,8 @@ def project(tmp_path) -> Path:
         shutil.copytree(ROOT / folder, dst / folder, ignore=skip)
     shutil.copytree(ROOT / "data" / "boards", dst / "data" / "boards")
     shutil.copy(ROOT / "scrapy.cfg", dst / "scrapy.cfg")
-    (dst / "tests" / "fixtures" / "mirror").mkdir(parents=True)
+    (dst / "data" / "mirror").mkdir(parents=True)
+    (dst / "tests").mkdir()
     for name in ("__init__.py", "conftest.py", "engine.py"):
         shutil.copy(ROOT / "tests" / name, dst / "tests" / name)
     return dst
@@ -50,7 +51,7 @@ def run_test(project: Path, name: str) -> subprocess.CompletedProcess:
 
 def record(project: Path, source: Path, host_path: str) -> None:
     """Put a real recorded response where the new board's URL is served from."""
-    target = project / "tests" / "fixtures" / "mirror" / host_path
+    target = project / "data" / "mirror" / host_path
     target.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
         shutil.copytree(source, target)

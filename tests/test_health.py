@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 from scrapy.settings import Settings
 
-from crawler.health import (
+from crawler.sources.items import JobPosting
+from crawler.store.health import (
     FILL_ITEMS,
     GIVEN_ITEMS,
     HealthRules,
@@ -19,8 +20,7 @@ from crawler.health import (
     record_health,
     request_outcomes,
 )
-from crawler.items import JobPosting
-from crawler.schema import open_db
+from crawler.store.schema import open_db
 from pipelines.fillrates import filled_fields
 
 OK_STATS = {

@@ -1,5 +1,5 @@
-"""The HTML base spider (``crawler/html.py``): pure selectors and mapping, and what it makes of
-RemoteOK's real recorded front page (its job rows are placeholders filled by JavaScript).
+"""The HTML base spider (``crawler/sources/html.py``): pure selectors and mapping, and what it
+makes of RemoteOK's real recorded front page (its job rows are placeholders filled by JavaScript).
 
 The engine path (listing -> detail pages -> stored rows) is proven by the generated ``html``
 spider of ``tests/test_genspider.py``.
@@ -14,8 +14,8 @@ from parsel import Selector
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.html import HtmlSpider, map_fields, select_fields
-from crawler.items import JobPosting, Reject
+from crawler.sources.html import HtmlSpider, map_fields, select_fields
+from crawler.sources.items import JobPosting, Reject
 from tests.conftest import FIXTURES, MIRROR
 
 FRONTPAGE = FIXTURES / "html" / "remoteok_frontpage.html"

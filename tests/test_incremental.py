@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from crawler.incremental import StoredPostings
+from crawler.runtime.incremental import StoredPostings
 from tests.conftest import MIRROR
 
 SEPTEMBER = {"LIFECYCLE_NOW": "2026-09-25T00:00:00Z"}  # before the fixtures' validThrough

@@ -1,6 +1,6 @@
 """Any JobPosting site by configuration: spiders/jobposting.py + a [[site]] entry.
 
-The replayed sites (tests/fixtures/mirror/careers.example.test and jobs.example.test) were
+The replayed sites (data/mirror/careers.example.test and jobs.example.test) were
 built around real records from ../shared/samples: careers.example.test/jobs/<id> pages embed
 Lever matchgroup's Android Engineer III (with its salaryRange as a MonetaryAmount), Ashby
 openevidence's Member of Technical Staff (in a Yoast-style @graph) and Greenhouse gitlab's AI

@@ -12,13 +12,13 @@ import shutil
 
 import pytest
 
-from crawler.lifecycle import (
+from crawler.store.lifecycle import (
     LifecycleRules,
     ListingFacts,
     closing_problems,
     listing_problems,
 )
-from tests.conftest import MIRROR, load_json
+from tests.conftest import FIXTURES, MIRROR, load_json
 
 LEVER = MIRROR / "api.lever.co" / "v0" / "postings"
 COMPANIES = ["-a", "companies=matchgroup,palantir"]
@@ -349,7 +349,7 @@ def test_an_archive_import_neither_reopens_nor_closes(crawl, make_replay, tmp_pa
     for _ in range(2):
         closed = ok(crawl("remotewlb", server=server, settings=september))
     assert jobs(closed)[qa]["status"] == "closed"
-    archived = MIRROR.parent / "archive" / f"mirror_{qa}.md"
+    archived = FIXTURES / "archive" / f"mirror_{qa}.md"
     result = ok(crawl("archive", args=["-a", f"path={archived}"], settings=september))
     job = jobs(result)[qa]
     # The archived copy leaves the live row alone...

@@ -7,8 +7,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 from twisted.internet.task import Clock
 
-from crawler import memory
-from crawler.memory import MemoryTrim, _ProcessTimer
+from crawler.runtime import memory
+from crawler.runtime.memory import MemoryTrim, _ProcessTimer
 
 
 def test_crawlers_of_one_process_share_one_timer_that_stops_with_the_last():

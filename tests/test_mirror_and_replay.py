@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.request
 
-from crawler.mirror import mirrored_url
+from crawler.runtime.mirror import mirrored_url
 from tests.conftest import MIRROR
 
 

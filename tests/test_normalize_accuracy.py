@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler.accuracy import (
+from crawler.tools.accuracy import (
     BOARDS,
     FLOORS,
     GOLD,
@@ -30,7 +30,7 @@ def test_every_labelled_posting_is_produced_and_none_is_rejected(report):
     assert report.missing == []
     assert report.rejected == []
     assert report.total == len(gold) >= 119
-    # Every board accuracy reads (derived from the spiders, crawler/registry.py) is labelled,
+    # Every board accuracy reads (derived from the spiders, crawler/tools/registry.py) is labelled,
     # and every posting it produces has its label.
     assert {row["source"] for row in gold} == set(BOARDS)
     assert report.unlabelled == []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.items import JobPosting
+from crawler.sources.items import JobPosting
 from pipelines.clean import clean_item
 from pipelines.normalize import normalize_item
 from spiders.remoteok import parse_record

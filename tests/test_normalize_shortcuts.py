@@ -17,7 +17,6 @@ import sys
 import html_text
 import pytest
 
-from crawler.accuracy import BOARDS
 from crawler.normalize import employment, location, remote, salary, seniority
 from crawler.normalize.text import (
     _layout_text,
@@ -31,6 +30,7 @@ from crawler.normalize.text import (
     matches_from,
     sanitize_html,
 )
+from crawler.tools.accuracy import BOARDS
 from pipelines.clean import clean_item
 
 # Letters the regex engine folds in ways str.lower does not, and a character that

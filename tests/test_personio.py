@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crawler.jsonapi import load_xml_body
+from crawler.sources.jsonapi import load_xml_body
 from spiders.personio import parse_record
 from tests.conftest import MIRROR
 

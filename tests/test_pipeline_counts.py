@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from scrapy.utils.test import get_crawler
 
-from crawler.accuracy import BOARDS
-from crawler.health import FILL_FIELDS
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import REPORTED, JobPosting, Reject
+from crawler.store.health import FILL_FIELDS
+from crawler.tools.accuracy import BOARDS
 from pipelines.clean import CleanTextPipeline
 from pipelines.fillrates import FillRatePipeline, GivenFieldsPipeline, has_value
 from pipelines.normalize import NormalizePipeline
-from pipelines.validate import REPORTED, ValidatePipeline
+from pipelines.validate import ValidatePipeline
 
 SCRAPED = datetime(2026, 11, 23, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.middlewares import backoff_seconds, retry_after_seconds
+from crawler.runtime.middlewares import backoff_seconds, retry_after_seconds
 from tests.conftest import MIRROR, run_scrapy
 
 

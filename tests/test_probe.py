@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from crawler.commands.probe import candidates
-from crawler.probe import examine, platform_of_url, platforms_in
+from crawler.sources.probe import examine, platform_of_url, platforms_in
 from tests.conftest import FIXTURES, MIRROR, run_scrapy
 
 FRONTPAGE = FIXTURES / "html" / "remoteok_frontpage.html"

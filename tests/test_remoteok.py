@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from crawler.items import JobPosting
+from crawler.sources.items import JobPosting
 from spiders.remoteok import parse_record
 from tests.conftest import MIRROR, load_json
 

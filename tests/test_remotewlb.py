@@ -1,6 +1,6 @@
 """RemoteWLB crawled end to end: sitemap index -> monthly shards -> /job/<slug> JSON-LD pages.
 
-The mirror under tests/fixtures/mirror/remotewlb.com is ../shared/samples/remotewlb/site laid
+The mirror under data/mirror/remotewlb.com is ../shared/samples/remotewlb/site laid
 out as the replay server serves it (sitemaps at their path without ``.xml``).
 """
 
@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from crawler.structured import extract_jobpostings
+from crawler.sources.structured import extract_jobpostings
 from spiders.remotewlb import parse_posting
 from tests.conftest import MIRROR
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler import rollups
-from crawler.bench import analyst
-from crawler.report import pay_basis, report_data
+from crawler.analysis.report import pay_basis, report_data
+from crawler.store import rollups
+from crawler.tools.bench import analyst
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = "date({}, 'weekday 0', '-6 days')"
@@ -22,12 +22,12 @@ WEEK = "date({}, 'weekday 0', '-6 days')"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The database and the report ``python -m crawler.report`` wrote from it."""
+    """The database and the report ``python -m crawler.analysis.report`` wrote from it."""
     folder = tmp_path_factory.mktemp("report")
     db, out = folder / "jobs.db", folder / "report.html"
     analyst.build(db, 900, crawls=6, log=lambda *_: None)
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.report", str(db), "-o", str(out)],
+        [sys.executable, "-m", "crawler.analysis.report", str(db), "-o", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

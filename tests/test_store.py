@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from crawler.items import JobPosting, Reject, item_fields
-from crawler.schema import MIGRATIONS, open_db
-from pipelines.store import Store
+from crawler.sources.items import JobPosting, Reject, item_fields
+from crawler.store.schema import MIGRATIONS, open_db
+from crawler.store.store import Store
 
 
 def posting(n: int, **changes) -> JobPosting:

@@ -1,6 +1,6 @@
-"""The schema.org JobPosting reader and mapper (crawler/structured.py), without the engine.
+"""The schema.org JobPosting reader and mapper (crawler/sources/structured.py), without the engine.
 
-Postings here are trimmed from the fixture pages under tests/fixtures/mirror (RemoteWLB's
+Postings here are trimmed from the fixture pages under data/mirror (RemoteWLB's
 pages and the careers.example.test site built around real Lever/Ashby/Greenhouse records).
 """
 
@@ -13,8 +13,8 @@ from scrapy import Request
 from scrapy.http import XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.items import JobPosting
-from crawler.structured import (
+from crawler.sources.items import JobPosting
+from crawler.sources.structured import (
     StructuredDataSpider,
     extract_jobpostings,
     find_jobpostings,

@@ -15,9 +15,9 @@ import unicodedata
 import ftfy
 import pytest
 
-from crawler.accuracy import BOARDS
 from crawler.normalize import text as T
 from crawler.normalize.text import clean_block, fix_mojibake, html_to_text, sanitize_html
+from crawler.tools.accuracy import BOARDS
 from pipelines.clean import clean_item
 
 # Characters on either side of every byte-level check: the mojibake lead letters and their

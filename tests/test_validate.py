@@ -6,8 +6,7 @@ import json
 
 import scrapy
 
-from crawler.items import JobPosting, Reject
-from pipelines.validate import as_posting
+from crawler.sources.items import JobPosting, Reject, as_posting
 
 
 class ThirdPartyItem(scrapy.Item):

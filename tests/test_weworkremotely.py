@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from parsel import Selector
 
-from crawler.html import select_fields
+from crawler.sources.html import select_fields
 from spiders.weworkremotely import WeWorkRemotelySpider, parse_fields
 from tests.conftest import MIRROR
 

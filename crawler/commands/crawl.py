@@ -20,7 +20,7 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.boards import SpiderConfigError
+from crawler.sources.boards import SpiderConfigError
 
 logger = logging.getLogger("jobcrawl")
 

@@ -21,7 +21,7 @@ How: one board after another in one Scrapy process, each board its own
 side by side would mix the per-crawl log counts). Ctrl-C / SIGTERM stops the
 current board gracefully and skips the rest.
 
-A lock (``LOCK_FILE``, default ``JOBS_DB`` + ``.lock``; see ``crawler/lock.py``)
+A lock (``LOCK_FILE``, default ``JOBS_DB`` + ``.lock``; see ``crawler/commands/lock.py``)
 keeps two runs from crawling into one database at once: the second prints one
 line and exits with status 3. A lock left by a run that died is taken over.
 
@@ -57,12 +57,12 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.boards import SpiderConfigError
 from crawler.commands.crawl import log_config_error
-from crawler.lock import CrawlLock, LockHeld, pid_alive
-from crawler.logs import add_rotating_file_log, remove_file_log
-from crawler.schema import open_db
+from crawler.commands.lock import CrawlLock, LockHeld, pid_alive
+from crawler.commands.logs import add_rotating_file_log, remove_file_log
 from crawler.settings import PLACEHOLDER_CONTACT_URL
+from crawler.sources.boards import SpiderConfigError
+from crawler.store.schema import open_db
 
 logger = logging.getLogger(__name__)
 # The summary goes to stdout as a table and, through this logger, to the log file only.

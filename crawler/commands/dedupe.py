@@ -1,6 +1,6 @@
 """``scrapy dedupe``: regroup every stored posting with the current ``DEDUPE_*`` settings.
 
-The store groups new postings as it writes them (``crawler/dedupe.py``); after a
+The store groups new postings as it writes them (``crawler/store/dedupe.py``); after a
 change of thresholds, or of the normalisation behind ``match_key``, this command
 recomputes every posting's ``match_key`` and rebuilds ``duplicate_groups`` from
 scratch. Only postings whose key is shared by two boards can be grouped, so only
@@ -16,8 +16,8 @@ import sqlite3
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.dedupe import DedupeRules, DuplicateGroups, match_key
-from crawler.schema import open_db
+from crawler.store.dedupe import DedupeRules, DuplicateGroups, match_key
+from crawler.store.schema import open_db
 
 _COLUMNS = (
     "id, source, title, company, location_raw, remote, countries, regions, description_text,"

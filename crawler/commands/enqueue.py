@@ -25,13 +25,13 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import arglist_to_dict
 
-from crawler.boards import SpiderConfigError
 from crawler.commands.crawlall import EXIT_LOCKED, EXIT_USAGE, select_boards, split_names
 from crawler.commands.crawlall import Command as CrawlAll
 from crawler.distributed import stream
 from crawler.distributed.queue import WorkQueue
 from crawler.distributed.redisconn import NoRedisUrl, RedisGone, connect, patient
 from crawler.distributed.units import units_for
+from crawler.sources.boards import SpiderConfigError
 
 
 class Command(CrawlAll):

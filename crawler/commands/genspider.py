@@ -25,7 +25,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 BOARD_LIST = """\
 # Companies crawled by `scrapy crawl {name}`: one handle per line, then key=value options
-# (format: crawler/boards.py). `scrapy crawl {name} -a companies=a,b` crawls others.
+# (format: crawler/sources/boards.py). `scrapy crawl {name} -a companies=a,b` crawls others.
 """
 
 

@@ -1,7 +1,7 @@
 """``scrapy probe TARGET``: which supported source a careers page is, and the line to add.
 
 TARGET is a careers page URL, a company domain (``acme.com``: ``/careers``, ``/jobs`` and the
-home page are tried in that order) or a saved HTML file. The answer (``crawler/probe.py``):
+home page are tried in that order) or a saved HTML file. The answer (``crawler/sources/probe.py``):
 
 * a supported platform (from the address, or from links, iframes and embed scripts on the
   page) with the exact ``data/boards/<platform>.txt`` line; the platform's API is then asked
@@ -24,8 +24,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.boards import Company
-from crawler.probe import Finding, examine, platform_of_url
+from crawler.sources.boards import Company
+from crawler.sources.probe import Finding, examine, platform_of_url
 
 
 def candidates(target: str) -> list[str]:
@@ -67,7 +67,7 @@ class ProbeSpider(scrapy.Spider):
     name = "probe"
     custom_settings: ClassVar[dict] = {
         "ITEM_PIPELINES": {},
-        "EXTENSIONS": {"crawler.extensions.HealthCheck": None},
+        "EXTENSIONS": {"crawler.runtime.extensions.HealthCheck": None},
         "CONDITIONAL_REQUESTS": False,
         "INCREMENTAL_SKIP_UNCHANGED": False,
     }

@@ -3,17 +3,17 @@
 Each URL is fetched once through the project's own downloader stack, so with its politeness
 (robots.txt obeyed, ``Crawl-delay`` and ``DOWNLOAD_DELAY`` between requests, retries with
 back-off) and its User-Agent, and the body is written where the replay server serves it
-(``crawler/replay.py``)::
+(``crawler/tools/replay.py``)::
 
-    tests/fixtures/mirror/HOST/PATH          (a path ending in "/" is PATH/index)
-    tests/fixtures/mirror/HOST/PATH?QUERY    (when the URL has a query)
+    data/mirror/HOST/PATH          (a path ending in "/" is PATH/index)
+    data/mirror/HOST/PATH?QUERY    (when the URL has a query)
 
 beside a sidecar ``FILE.meta.json`` holding the ``status``, the ``content_type`` and the
 headers the incremental logic revalidates with (``ETag``, ``Last-Modified``), plus the URL
 and when it was recorded. A non-200 answer is recorded too (with its status): a 404 is a
 fixture for "unknown company". An existing file is kept unless ``--force``.
 
-Options: ``--mirror DIR`` (default ``tests/fixtures/mirror``). Exit status 1 when a URL could
+Options: ``--mirror DIR`` (default ``data/mirror``). Exit status 1 when a URL could
 not be fetched (refused by robots.txt, network error) or its file already existed.
 
 No posting is parsed or stored: nothing opens the database. Redirects are followed and the
@@ -54,7 +54,7 @@ class RecordSpider(scrapy.Spider):
     custom_settings: ClassVar[dict] = {
         # Recording is not crawling: no pipeline (no database), no health gate, no cache.
         "ITEM_PIPELINES": {},
-        "EXTENSIONS": {"crawler.extensions.HealthCheck": None},
+        "EXTENSIONS": {"crawler.runtime.extensions.HealthCheck": None},
         "CONDITIONAL_REQUESTS": False,
         "INCREMENTAL_SKIP_UNCHANGED": False,
     }
@@ -103,12 +103,12 @@ class Command(ScrapyCommand):
         return "[options] URL [URL ...]"
 
     def short_desc(self) -> str:
-        return "Record real responses into the fixture mirror (tests/fixtures/mirror/HOST/PATH)"
+        return "Record real responses into the fixture mirror (data/mirror/HOST/PATH)"
 
     def add_options(self, parser) -> None:
         super().add_options(parser)
-        parser.add_argument("--mirror", default=str(ROOT / "tests" / "fixtures" / "mirror"),
-                            help="mirror folder (default: tests/fixtures/mirror)")  # fmt: skip
+        parser.add_argument("--mirror", default=str(ROOT / "data" / "mirror"),
+                            help="mirror folder (default: data/mirror)")  # fmt: skip
         parser.add_argument("--force", action="store_true", help="overwrite existing files")
 
     def run(self, args, opts) -> None:

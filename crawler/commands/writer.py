@@ -25,9 +25,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
 from crawler.commands.crawlall import EXIT_LOCKED, EXIT_USAGE, lock_path
+from crawler.commands.lock import CrawlLock, LockHeld
 from crawler.distributed.redisconn import NoRedisUrl, RedisGone, connect
 from crawler.distributed.writer import Writer
-from crawler.lock import CrawlLock, LockHeld
 
 logger = logging.getLogger("jobcrawl.writer")
 

@@ -23,9 +23,9 @@ from twisted.internet import task
 
 from crawler.distributed import stream
 from crawler.distributed.redisconn import RedisGone, connect, patient
-from crawler.incremental import posting_listed
-from crawler.items import JobPosting, Reject
-from crawler.listings import note_rejected_posting, posting_gone
+from crawler.runtime.incremental import posting_listed
+from crawler.runtime.listings import note_rejected_posting, posting_gone
+from crawler.sources.items import JobPosting, Reject
 from pipelines.store import RejectedItem
 
 logger = logging.getLogger(__name__)

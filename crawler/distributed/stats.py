@@ -1,7 +1,7 @@
 """One crawl's Scrapy stats from its units' stats (pure), for the ``crawls`` row and health.
 
 Counters add up (requests, responses by status, items, fill-rate counts, log counts), so
-every ``crawler.health`` check reads the merged stats as it reads a one-process crawl's.
+every ``crawler.store.health`` check reads the merged stats as it reads a one-process crawl's.
 Per-listing facts (``jobcrawl/listings``) are merged per listing. ``start_time`` is the
 earliest, ``finish_time`` the latest, maxima stay maxima. The crawl finished only if every
 unit finished: otherwise ``finish_reason`` is the first other reason (a unit that never
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from crawler.lifecycle import LISTINGS_STAT
+from crawler.store.lifecycle import LISTINGS_STAT
 
 _MAX = (
     "memusage/max",

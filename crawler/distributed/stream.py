@@ -26,7 +26,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from crawler.items import JobPosting, Reject
+from crawler.sources.items import JobPosting, Reject
 
 GROUP = "writer"
 CONSUMER = "writer"

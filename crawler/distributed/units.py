@@ -1,6 +1,6 @@
 """Work units: what one worker crawls at a time, never split (the lifecycle reads a listing whole).
 
-A unit is one *listing* (``crawler/listings.py``) and the spider arguments that crawl
+A unit is one *listing* (``crawler/runtime/listings.py``) and the spider arguments that crawl
 exactly it with the unchanged spider:
 
 * a platform spider (Lever, Greenhouse, Ashby): one unit per company of its board list,
@@ -20,8 +20,8 @@ import shlex
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
-from crawler.boards import Company
-from crawler.platform import PlatformSpider
+from crawler.sources.boards import Company
+from crawler.sources.platform import PlatformSpider
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Unit:
 
     @property
     def listing_key(self) -> str:
-        """The unit's ``crawl_listings`` key (``crawler.lifecycle.listing_key``): a JobPosting
+        """The unit's ``crawl_listings`` key (``crawler.store.lifecycle.listing_key``): a JobPosting
         site is its own board (its items' ``source``), one listing."""
         if self.spider == "jobposting":
             return f"{self.listing}/"

@@ -1,7 +1,7 @@
 """The one writer: applies what workers report to SQLite with the one-process crawl's own store.
 
 For every run (``scrapy enqueue``) and spider, the writer keeps one ``crawls`` row and one
-``pipelines.store.Store`` on it, so upserts, history, reopening, duplicate groups, closing
+``crawler.store.store.Store`` on it, so upserts, history, reopening, duplicate groups, closing
 and health are the same code as ``scrapy crawl``'s.
 
 * **A unit is applied whole, once.** The writer holds a unit's entries (per lease attempt)
@@ -18,7 +18,7 @@ and health are the same code as ``scrapy crawl``'s.
   ``failed`` when its leases ran out): the units' stats are merged
   (``crawler/distributed/stats.py``), a failed unit is a failed listing and makes the crawl
   ``units_failed`` (not healthy: it closes nothing), and ``Store.finish`` then
-  ``crawler.health.record_health`` run as at the end of a one-process crawl.
+  ``crawler.store.health.record_health`` run as at the end of a one-process crawl.
 * **A run Redis no longer knows** (Redis restarted without its data) cannot be completed:
   its crawls are finished as ``run_lost``, which closes nothing, and the writer says so.
 """
@@ -35,16 +35,17 @@ import redis
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.commands.crawlall import BoardRun, read_crawl_row, summary_lines
-from crawler.dedupe import DedupeRules
 from crawler.distributed import stream
 from crawler.distributed.queue import WorkQueue
 from crawler.distributed.redisconn import TRANSIENT, patient
 from crawler.distributed.stats import merge_stats
 from crawler.distributed.units import Unit
-from crawler.health import HealthRules, record_health
-from crawler.lifecycle import LISTINGS_STAT, LifecycleRules
-from crawler.schema import open_db
-from pipelines.store import Store, now_iso
+from crawler.store.dedupe import DedupeRules
+from crawler.store.health import HealthRules, record_health
+from crawler.store.lifecycle import LISTINGS_STAT, LifecycleRules
+from crawler.store.rows import now_iso
+from crawler.store.schema import open_db
+from crawler.store.store import Store
 
 logger = logging.getLogger(__name__)
 
