@@ -17,6 +17,7 @@ from crawler.analysis.explore import DEFAULT_COLUMNS, SETTINGS, canned_queries, 
 from crawler.analysis.search import fts_quote
 from crawler.store.schema import VIEWS
 from crawler.tools.bench import analyst
+from crawler.tools.bench.corpus import JSON_SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("explore") / "jobs.db"
-    analyst.build(path, 900, crawls=6, log=lambda *_: None)
+    # Two crawls of each board the bench derives postings for (crawler/tools/registry.py).
+    analyst.build(path, 900, crawls=2 * len(JSON_SHAPES), log=lambda *_: None)
     return path
 
 

@@ -32,7 +32,7 @@ from crawler.normalize.text import html_to_text, sanitize_html
 from crawler.tools.bench.corpus import derived_records
 from tests.conftest import MIRROR
 from tests.faultkit import Harness
-from tests.test_faults_records import fresh, real_records
+from tests.test_faults_records import BOARDS, fresh, html_listing, real_records, shape
 
 # An unclosed raw-text element: everything after it is swallowed, as HTML parsing says.
 SWALLOWS = "<math><mtext><table><mglyph><style><img src=x onerror=PWN()>"
@@ -123,26 +123,46 @@ def test_a_real_crawl_stores_hostile_remoteok_descriptions_sanitised(crawl, make
     assert any('href="https://ok.example/jobs"' in r["description_html"] for r in rows)
 
 
-DESCRIPTION_FIELD = {
-    "remoteok": "description",
-    "lever": "description",
-    "ashby": "descriptionHtml",
-    "greenhouse": "content",  # entity-escaped HTML, as the API sends it
-    "remotewlb": "description",
-}
+def _description_fields() -> dict[str, str]:
+    """Each board's description field, derived (``RecordedShape.description_key``): a JSON
+    board's is the key its mapper takes the description from, a JSON-LD posting's is
+    ``description``. Boards whose records carry no description are not in it, nor are HTML
+    boards (their listing rows carry none: ``tests/test_faults_records.py`` damages those)."""
+    out = {}
+    for board in BOARDS:
+        if html_listing(board) is not None:
+            continue
+        recorded = shape(board)
+        key = "description" if recorded is None else recorded.description_key
+        if key:
+            out[board] = key
+    return out
+
+
+DESCRIPTION_FIELD = _description_fields()
+
+
+def test_every_board_with_descriptions_is_attacked():
+    assert set(DESCRIPTION_FIELD) >= {"remoteok", "lever", "ashby", "greenhouse", "remotewlb"}
+    assert DESCRIPTION_FIELD["greenhouse"] == "content"  # entity-escaped, as the API sends it
 
 
 @pytest.mark.parametrize("board", sorted(DESCRIPTION_FIELD))
 def test_every_board_stores_hostile_descriptions_sanitised(board, tmp_path):
     field = DESCRIPTION_FIELD[board]
+    # Records with real text around the attack (a record whose description is only
+    # RemoteOK's anti-spam line has nothing left once that line is cut).
+    bases = [r for r in real_records(board) if len(str(r.get(field) or "")) > 400]
+    bases = bases or real_records(board)
     records = []
     for n, attack in enumerate(ATTACKS):
-        record = fresh(board, real_records(board)[n % len(real_records(board))])
+        record = fresh(board, bases[n % len(bases)])
         original = record.get(field) or "<p>Real text.</p>"
-        if board == "greenhouse":
+        escaped = "&lt;" in original and "<" not in original  # entity-escaped HTML
+        if escaped:
             original = html.unescape(original)
         value = spliced(original, [attack])
-        record[field] = html.escape(value, quote=True) if board == "greenhouse" else value
+        record[field] = html.escape(value, quote=True) if escaped else value
         if board == "lever":  # Lever's other HTML fields are appended to the description
             record["lists"] = [{"text": "Duties", "content": f"<li>Ship</li>{attack}"}]
             record["additional"] = attack

@@ -29,6 +29,7 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CRAWL_D
         ("https://manual.recruitee.com/o/data-analyst", ("recruitee", "manual")),
         ("https://avidbots.bamboohr.com/careers/693", ("bamboohr", "avidbots")),
         ("https://auroraer.pinpointhq.com/en/postings/0e0d81c3", ("pinpoint", "auroraer")),
+        ("https://dhme.jobs.personio.de/job/2811482", ("personio", "dhme")),
         (
             "https://jobs.smartrecruiters.com/Gousto1/744000005631445",
             ("smartrecruiters", "Gousto1"),

@@ -14,6 +14,9 @@ The last resort (prefer a board's API, then its JobPosting JSON-LD). A spider su
 ``detail_fields``
     ``{field: css}`` read on the posting's own page (fetched when given). ``description_html``
     takes the *outer HTML* of what its selector matches, every other field its text.
+``list_fields``
+    Names of fields (of either table) whose matches are kept apart, as a list of texts (a
+    posting's tag chips), instead of joined.
 ``next_page``
     Optional CSS selector of the link to the next listing page.
 ``map_fields``
@@ -33,7 +36,7 @@ posting whose mapping raises becomes a ``Reject`` with the reason, and the crawl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import fields as dataclass_fields
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,16 +50,26 @@ from crawler.sources.mapping import map_records
 _ITEM_FIELDS = {f.name for f in dataclass_fields(JobPosting)} - {"source", "scraped_at"}
 
 
-def select_fields(node: Selector, selectors: dict[str, str]) -> dict[str, str | None]:
-    """Read ``{field: css}`` inside ``node`` (pure): text, attribute, or outer HTML."""
-    out: dict[str, str | None] = {}
+def select_fields(
+    node: Selector, selectors: dict[str, str], lists: Collection[str] = ()
+) -> dict[str, Any]:
+    """Read ``{field: css}`` inside ``node`` (pure): text, attribute, or outer HTML.
+
+    A field named in ``lists`` is the list of its matches' texts (one per matched element,
+    blank ones dropped); any other field is their text joined by single spaces.
+    """
+    out: dict[str, Any] = {}
     for name, css in selectors.items():
         if name == "description_html":
             out[name] = "".join(node.css(css).getall()) or None
             continue
+        if name in lists and "::" not in css:
+            found = ("".join(el.xpath(".//text()").getall()) for el in node.css(css))
+            out[name] = [" ".join(text.split()) for text in found if text.strip()]
+            continue
         query = css if "::" in css else f"{css} ::text"
         parts = [p.strip() for p in node.css(query).getall() if p and p.strip()]
-        out[name] = " ".join(" ".join(parts).split()) or None
+        out[name] = parts if name in lists else " ".join(" ".join(parts).split()) or None
     return out
 
 
@@ -83,6 +96,7 @@ class HtmlSpider(scrapy.Spider):
     listing_fields: dict[str, str] = {}  # noqa: RUF012 - declarations, never mutated
     detail_fields: dict[str, str] = {}  # noqa: RUF012
     next_page: str | None = None
+    list_fields: frozenset[str] = frozenset()
     map_fields: Any = staticmethod(map_fields)
     complete_listing = False  # True only when the listing pages show every open posting
 
@@ -99,7 +113,7 @@ class HtmlSpider(scrapy.Spider):
                 "%s: no posting matches %r on this listing page", response.url, self.listing_item
             )
         for row in rows:
-            found = select_fields(row, self.listing_fields)
+            found = select_fields(row, self.listing_fields, self.list_fields)
             if found.get("url"):
                 found["url"] = response.urljoin(found["url"])
             if not found.get("url") and not found.get("id"):
@@ -124,7 +138,8 @@ class HtmlSpider(scrapy.Spider):
                 )
 
     def parse_detail(self, response) -> Iterator[Any]:
-        found = {**response.meta.get("listed", {}), **select_fields(response, self.detail_fields)}
+        read = select_fields(response, self.detail_fields, self.list_fields)
+        found = {**response.meta.get("listed", {}), **read}
         found["url"] = found.get("url") or response.url
         yield from self._item(found, response)
 

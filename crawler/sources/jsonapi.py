@@ -40,8 +40,10 @@ use ``crawler.sources.platform.PlatformSpider``, a subclass that adds the compan
 What the base does for every board:
 
 * parses the body as JSON (an invalid UTF-8 byte becomes U+FFFD and is counted as
-  ``jobcrawl/bad_utf8``: one bad byte does not cost the whole answer); a body that is
-  not JSON (or nested too deep to parse) is logged, counted
+  ``jobcrawl/bad_utf8``: one bad byte does not cost the whole answer), or as XML for a feed
+  that declares ``body_format = "XML"`` and ``load_body = staticmethod(load_xml_body)``
+  (``xml_data`` says what a document becomes; entities are never resolved, nothing is
+  fetched); a body that is not JSON/XML (or nested too deep to parse) is logged, counted
   (``jobcrawl/bad_json``) and kept as a ``Reject`` with the URL and reason;
 * a non-200 response is handed to ``handle_error_response`` (default: logged,
   counted as ``jobcrawl/http_error/<status>``) and the crawl goes on;
@@ -62,6 +64,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import scrapy
+from lxml import etree
 
 from crawler.sources.items import JobPosting, Reject
 from crawler.sources.mapping import MAPPING_ERRORS, map_records
@@ -90,6 +93,47 @@ class TooDeep:
     """A JSON value nested too deeply for the parser: one record that becomes a ``Reject``."""
 
     raw: str
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def xml_data(element) -> Any:
+    """An XML element as plain data (pure): an element without child elements is its text
+    (stripped); one whose children all share a tag, and are several or sit in a plural
+    container (``<offices><office>``), is the list of them; any other is an object of its
+    children by local name (namespace dropped), a tag repeated among others becoming a list.
+    Attributes are not read."""
+    children = [c for c in element if isinstance(c.tag, str)]
+    if not children:
+        return (element.text or "").strip()
+    tags = [_local(c.tag) for c in children]
+    if len(set(tags)) == 1 and (len(children) > 1 or _local(element.tag).endswith("s")):
+        return [xml_data(c) for c in children]
+    out: dict[str, Any] = {}
+    for tag, child in zip(tags, children, strict=True):
+        value = xml_data(child)
+        if tag in out:
+            out[tag] = [*out[tag], value] if isinstance(out[tag], list) else [out[tag], value]
+        else:
+            out[tag] = [value] if tags.count(tag) > 1 else value
+    return out
+
+
+def load_xml_body(body: bytes, stats=None) -> Any:
+    """An XML document as ``{root tag: xml_data(root)}``; ``ValueError`` when it is not
+    well-formed XML. External entities are never resolved and nothing is fetched."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False
+    )
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+    if root is None:
+        raise ValueError("empty document")
+    return {_local(root.tag): xml_data(root)}
 
 
 def _members(text: str, start: int) -> Iterator[tuple[int, int]]:
@@ -166,6 +210,8 @@ class JsonApiSpider(scrapy.Spider):
     # board's "unknown company" answer is logged and counted rather than lost.
     handle_httpstatus_list = [404, 410]
     map_record: Any = None
+    body_format = "JSON"
+    load_body: Any = staticmethod(load_json_body)
     record_url_field = "url"
     records_key: str | None = None
 
@@ -207,14 +253,14 @@ class JsonApiSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         try:
-            data = load_json_body(response.body, stats)
+            data = self.load_body(response.body, stats)
         except ValueError as exc:
             stats.inc_value("jobcrawl/bad_json")
-            self.logger.error("%s: body is not JSON (%s)", response.url, exc)
+            self.logger.error("%s: body is not %s (%s)", response.url, self.body_format, exc)
             yield Reject(
                 self.name,
                 response.url,
-                f"body is not JSON: {exc}",
+                f"body is not {self.body_format}: {exc}",
                 response.body.decode("utf-8", "replace"),
             )
             return
@@ -223,8 +269,9 @@ class JsonApiSpider(scrapy.Spider):
             records = list(self.records(data, response))
         except MAPPING_ERRORS as exc:
             stats.inc_value("jobcrawl/bad_shape")
-            self.logger.error("%s: unexpected JSON shape (%s)", response.url, exc)
-            yield Reject(self.name, response.url, f"unexpected JSON shape: {exc}", data)
+            kind = self.body_format
+            self.logger.error("%s: unexpected %s shape (%s)", response.url, kind, exc)
+            yield Reject(self.name, response.url, f"unexpected {kind} shape: {exc}", data)
             return
         mappable = []
         for record in records:

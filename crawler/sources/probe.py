@@ -38,6 +38,7 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("recruitee", rf"(?<![\w.-]){_HANDLE}\.recruitee\.com"),
         ("bamboohr", rf"(?<![\w.-]){_HANDLE}\.bamboohr\.com"),
         ("pinpoint", rf"(?<![\w.-]){_HANDLE}\.pinpointhq\.com"),
+        ("personio", rf"(?<![\w.-]){_HANDLE}\.jobs\.personio\.(?:de|com)"),
         ("smartrecruiters", rf"(?:jobs|careers)\.smartrecruiters\.com/{_HANDLE}"),
         ("smartrecruiters", rf"api\.smartrecruiters\.com/v1/companies/{_HANDLE}"),
     )

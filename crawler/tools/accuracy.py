@@ -84,8 +84,8 @@ def _files(folder: Path) -> list[Path]:
 
 
 def recorded(board: str) -> Callable[[], Iterator[JobPosting]]:
-    """A JSON board's recorded postings as its own spider makes them (``tools/registry.py``):
-    every JSON API spider, present and future, is read this way; no per-board code here."""
+    """A board's recorded postings as its own spider makes them (``crawler/tools/registry.py``):
+    every JSON API and HTML spider, present and future, is read this way; no per-board code."""
 
     def load() -> Iterator[JobPosting]:
         from crawler.tools.registry import recorded_items
@@ -122,13 +122,16 @@ def archive(folder: Path = FIXTURES / "archive") -> Iterator[JobPosting]:
 
 
 def derive_boards() -> dict[str, Callable[[], Iterator[JobPosting]]]:
-    """Every JSON API board of ``scrapy list`` read from its fixture, plus the two readers of
-    pages and files (RemoteWLB's job pages without their sitemap walk, the archive folder)."""
+    """Every JSON API and HTML board of ``scrapy list`` read from its fixture, plus the two
+    readers of pages and files (RemoteWLB's job pages without their sitemap walk, the archive
+    folder)."""
+    from crawler.sources.html import HtmlSpider
     from crawler.sources.jsonapi import JsonApiSpider
     from crawler.tools.registry import spider_classes
 
-    json_boards = [n for n, cls in spider_classes().items() if issubclass(cls, JsonApiSpider)]
-    return {**{n: recorded(n) for n in json_boards}, "remotewlb": remotewlb, "archive": archive}
+    readable = JsonApiSpider | HtmlSpider
+    boards = [n for n, cls in spider_classes().items() if issubclass(cls, readable)]
+    return {**{n: recorded(n) for n in boards}, "remotewlb": remotewlb, "archive": archive}
 
 
 BOARDS = derive_boards()

@@ -65,9 +65,6 @@ ROOT = Path(__file__).resolve().parents[3]
 TARGETS = {"bare_ratio": 0.8, "tutorial_ratio": 10.0, "recrawl_requests": 0.1, "rss_mb": 300,
            "recrawl_cpu": 1 / 5, "unchanged_cpu": 1 / 8,
            "crawlall_vs_slowest": 1.25}  # fmt: skip
-# The JSON boards under the names crawlall runs them by (crawler/tools/bench/spiders.py).
-CRAWLALL_SPIDERS = {"remoteok": "remoteok_bench", "lever": "lever_bench",
-                    "greenhouse": "greenhouse_bench"}  # fmt: skip
 
 # Our own replay server: no politeness delays (they would measure the sleep, not the code),
 # except in the --polite runs, which keep the project's own.
@@ -178,6 +175,12 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
+def bench_spider(board: str) -> str:
+    """The name ``crawlall`` runs ``board`` by in the bench (``crawler/tools/bench/spiders.py``):
+    its ``<name>_bench`` subclass, which takes its arguments from ``BENCH_SPIDER_ARGS``."""
+    return f"{board}_bench"
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -272,14 +275,14 @@ class Bench:
     def crawlall(self, label: str, manifests: list[ShapeManifest], *options: str) -> dict:
         """``scrapy crawlall`` of ``manifests``' boards with the project's politeness, into a
         fresh database; the whole command timed from the outside."""
-        spiders = [CRAWLALL_SPIDERS[m.shape] for m in manifests]
+        spiders = [bench_spider(m.shape) for m in manifests]
         settings = {
             **{k: v for k, v in LOCAL.items() if k not in POLITENESS},
             "MIRROR_URL": self.server.url,
             "JOBS_DB": str(self.fresh_db(f"{label}.db")),
             "LOG_DIR": str(self.logs / label),
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.args.concurrency,
-            "BENCH_SPIDER_ARGS": {CRAWLALL_SPIDERS[m.shape]: m.spider_args() for m in manifests},
+            "BENCH_SPIDER_ARGS": {bench_spider(m.shape): m.spider_args() for m in manifests},
         }
         cmd = [sys.executable, "-m", "scrapy", "crawlall", "--only", ",".join(spiders), *options]
         for key, value in settings.items():
@@ -332,7 +335,10 @@ class Bench:
         return {
             "alone": alone,
             "sequential": self.crawlall("crawlall_sequential", manifests, "--jobs", "1"),
-            "concurrent": self.crawlall("crawlall_concurrent", manifests),
+            # Every board at once (crawlall's default --jobs 8 would queue a ninth board).
+            "concurrent": self.crawlall(
+                "crawlall_concurrent", manifests, "--jobs", str(len(manifests))
+            ),
         }
 
     @staticmethod

@@ -14,153 +14,119 @@ written over the same ids. The corpus is written as a replay-server folder
     remoteok.com/api?page=K                          (bench spider ``remoteok_bench``)
     api.lever.co/v0/postings/bench-lever-NNNN        (``lever -a companies=...``)
     boards-api.greenhouse.io/v1/boards/bench-greenhouse-NNNN/jobs
+    ... one such folder for every JSON board of ``scrapy list``
     remotewlb.com/sitemap.xml, sitemaps/jobs/*, job/<slug>   (JSON-LD pages)
 
 Each response holds 50-300 postings (one page or one company), like the real boards.
+
+Nothing here is per board. The JSON boards are every JSON API spider with a recorded answer
+(``crawler.tools.registry.json_boards``); each one's records, answer envelope, id key and
+title key come from its spider and its fixture (``crawler.tools.registry.RecordedShape``); its
+field groups are the records' keys grouped by their first word (``salary_min`` with
+``salary_max``), the id and the URLs that carry it staying with the record. A platform's
+companies are served at its own company address; a one-address API is served in pages
+``?page=K`` that its bench spider ``<name>_bench`` (``crawler/tools/bench/spiders.py``,
+derived too) asks for.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import random
 import re
 import shutil
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[3]
 MIRROR = ROOT / "data" / "mirror"
-JSON_SHAPES = ("remoteok", "lever", "greenhouse")
 MIN_PAGE, MAX_PAGE = 50, 300
-_NAMESPACE = uuid.UUID("6f1c1e0a-5b7d-4c55-9a55-0b3e3c2d9b11")
 
 
-def _records_remoteok() -> list[dict]:
-    data = json.loads((MIRROR / "remoteok.com" / "api").read_text(encoding="utf-8"))
-    return [r for r in data if isinstance(r, dict) and "id" in r]
+def _family(key: str) -> str:
+    """The first word of a key: ``salary_min``/``salary_max``, ``salaryRange``/
+    ``salaryDescription``, ``description``/``descriptionPlain`` travel together."""
+    return re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", key, maxsplit=1)[0].lower()
 
 
-def _records_lever() -> list[dict]:
-    out = []
-    for path in sorted((MIRROR / "api.lever.co" / "v0" / "postings").glob("*")):
-        if path.suffix == ".json" or not path.is_file():
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, list):
-            out += [r for r in data if isinstance(r, dict) and "id" in r]
-    return out
-
-
-def _records_greenhouse() -> list[dict]:
-    out = []
-    for path in sorted((MIRROR / "boards-api.greenhouse.io" / "v1" / "boards").glob("*/jobs")):
-        out += json.loads(path.read_text(encoding="utf-8")).get("jobs", [])
-    return out
-
-
-def _id_remoteok(record: dict, n: int, company: str) -> None:
-    old, new = str(record["id"]), str(3_000_000 + n)
-    record["id"] = new
-    for key in ("slug", "url", "apply_url"):
-        if isinstance(record.get(key), str):
-            record[key] = record[key].replace(old, new)
-
-
-def _id_lever(record: dict, n: int, company: str) -> None:
-    new = str(uuid.uuid5(_NAMESPACE, f"lever/{n}"))
-    record["id"] = new
-    record["hostedUrl"] = f"https://jobs.lever.co/{company}/{new}"
-    record["applyUrl"] = f"https://jobs.lever.co/{company}/{new}/apply"
-
-
-def _id_greenhouse(record: dict, n: int, company: str) -> None:
-    new = 9_000_000_000 + n
-    record["id"] = new
-    record["internal_job_id"] = 7_000_000_000 + n
-    record["absolute_url"] = f"https://job-boards.greenhouse.io/{company}/jobs/{new}"
-
-
-@dataclass(frozen=True)
+@dataclass
 class Shape:
-    """How to derive postings of one board from its real records."""
+    """How to derive postings of one JSON board from its real records, derived from the
+    board's spider and its recorded answers (``crawler.tools.registry.RecordedShape``)."""
 
     name: str
-    load: Callable[[], list[dict]]
+    recorded: Any  # RecordedShape
     # Keys that travel together from one donor record (a salary's min and max...).
     groups: tuple[tuple[str, ...], ...]
-    set_id: Callable[[dict, int, str], None]
-    title_key: str
+    title_key: str | None
     spider: str
     companies: bool  # one company per response (platform boards) or pages of one API
 
+    def load(self) -> list[dict]:
+        return self.recorded.all_records()
 
-SHAPES: dict[str, Shape] = {
-    "remoteok": Shape(
-        "remoteok",
-        _records_remoteok,
-        (
-            ("position",),
-            ("company",),
-            ("description",),
-            ("location",),
-            ("tags",),
-            ("salary_min", "salary_max"),
-            ("date", "epoch"),
-        ),
-        _id_remoteok,
-        "position",
-        "remoteok_bench",
-        companies=False,
-    ),
-    "lever": Shape(
-        "lever",
-        _records_lever,
-        (
-            ("text",),
-            ("categories",),
-            (
-                "description",
-                "opening",
-                "descriptionBody",
-                "descriptionPlain",
-                "openingPlain",
-                "descriptionBodyPlain",
-            ),
-            ("lists",),
-            ("additional", "additionalPlain"),
-            ("salaryRange", "salaryDescription", "salaryDescriptionPlain"),
-            ("country", "workplaceType"),
-            ("createdAt",),
-        ),
-        _id_lever,
-        "text",
-        "lever",
-        companies=True,
-    ),
-    "greenhouse": Shape(
-        "greenhouse",
-        _records_greenhouse,
-        (
-            ("title",),
-            ("company_name",),
-            ("content",),
-            ("location",),
-            ("offices",),
-            ("departments",),
-            ("first_published", "updated_at"),
-            ("metadata",),
-        ),
-        _id_greenhouse,
-        "title",
-        "greenhouse",
-        companies=True,
-    ),
-}
+    def set_id(self, record: dict, n: int, company: str) -> dict:
+        return self.recorded.fresh(record, n)
+
+
+@cache
+def shape_of(name: str) -> Shape:
+    from crawler.tools.registry import RecordedShape
+
+    recorded = RecordedShape(name)
+    families: dict[str, list[str]] = {}
+    for record in recorded.all_records():
+        for key in record:
+            if key not in recorded.bound:
+                families.setdefault(_family(key), [])
+                if key not in families[_family(key)]:
+                    families[_family(key)].append(key)
+    groups = tuple(tuple(keys) for keys in families.values())
+    spider = name if recorded.platform else f"{name}_bench"
+    return Shape(name, recorded, groups, recorded.title_key, spider, recorded.platform)
+
+
+def json_shapes() -> tuple[str, ...]:
+    """Every JSON API board with a recorded answer (``crawler/tools/registry.py``)."""
+    from crawler.tools.registry import json_boards
+
+    return tuple(json_boards())
+
+
+class _Shapes(Mapping):
+    """``SHAPES[name]``: the derived shape of any JSON board (built on first use)."""
+
+    def __getitem__(self, name: str) -> Shape:
+        if name not in json_shapes():
+            raise KeyError(name)
+        return shape_of(name)
+
+    def __iter__(self):
+        return iter(json_shapes())
+
+    def __len__(self) -> int:
+        return len(json_shapes())
+
+
+SHAPES = _Shapes()
+
+
+class _JsonShapes(Sequence):
+    """The JSON boards the corpus is written for, derived when first read."""
+
+    def __getitem__(self, index):
+        return json_shapes()[index]
+
+    def __len__(self) -> int:
+        return len(json_shapes())
+
+
+JSON_SHAPES = _JsonShapes()
 
 
 def _fraction(seed: int, shape: str, n: int) -> float:
@@ -190,16 +156,23 @@ RECRAWL = Variant(changed=0.05, gone=0.02)
 
 
 def derive(shape: Shape, base: list[dict], rng: random.Random, n: int, company: str) -> dict:
-    """Posting ``n``: a real record with a new id and each field group from a real donor."""
-    record = dict(rng.choice(base))
-    for group in shape.groups:
-        donor = rng.choice(base)
-        for key in group:
-            if key in donor:
-                record[key] = donor[key]
-            else:
-                record.pop(key, None)
-    shape.set_id(record, n, company)
+    """Posting ``n``: a real record with a new id and each field group from a real donor.
+
+    A combination the board's own spider would not take as a posting (an unlisted job's flag
+    from one donor, a title from none) is drawn again: every derived record is a posting.
+    """
+    for _attempt in range(50):
+        record = dict(rng.choice(base))
+        for group in shape.groups:
+            donor = rng.choice(base)
+            for key in group:
+                if key in donor:
+                    record[key] = donor[key]
+                else:
+                    record.pop(key, None)
+        record = shape.set_id(record, n, company)
+        if shape.recorded.keeps(record):
+            break
     keys = list(record)
     rng.shuffle(keys)
     return {k: record[k] for k in keys}
@@ -280,17 +253,23 @@ def write_shape(
     return manifest
 
 
+def _mirror_path(root: Path, url: str) -> Path:
+    parts = urlsplit(url)
+    return root / parts.netloc / unquote(parts.path).lstrip("/")
+
+
 def _write_response(root: Path, shape: str, handle: str, page: list[dict]) -> None:
-    if shape == "remoteok":
-        path = root / "remoteok.com" / f"api?page={handle}"
-        body: Any = [{"last_updated": 0, "legal": "derived from a recorded response"}, *page]
-    elif shape == "lever":
-        path = root / "api.lever.co" / "v0" / "postings" / handle
-        body = page
+    """One response in the board's recorded answer shape, where its spider asks for it: a
+    platform's company address (the replay server answers it whatever the query), or an API's
+    start address with ``?page=K`` (its ``<name>_bench`` spider asks for those)."""
+    recorded = SHAPES[shape].recorded
+    if recorded.platform:
+        path = _mirror_path(root, recorded.response_url(handle))
     else:
-        path = root / "boards-api.greenhouse.io" / "v1" / "boards" / handle / "jobs"
-        body = {"jobs": page, "meta": {"total": len(page)}}
+        base = _mirror_path(root, recorded.response_url())
+        path = base.with_name(f"{base.name}?page={handle}")
     path.parent.mkdir(parents=True, exist_ok=True)
+    body = recorded.envelope(page)
     path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
 
 
@@ -307,9 +286,9 @@ def write_corpus(
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    robots = MIRROR / "remoteok.com" / "robots.txt"
-    (root / "remoteok.com").mkdir()
-    shutil.copy(robots, root / "remoteok.com" / "robots.txt")
+    for robots in sorted(MIRROR.glob("*/robots.txt")):  # the recorded robots.txt of each host
+        (root / robots.parent.name).mkdir(exist_ok=True)
+        shutil.copy(robots, root / robots.parent.name / "robots.txt")
     manifests = {}
     for i, name in enumerate(shapes):
         share = postings // len(shapes) + (1 if i < postings % len(shapes) else 0)
@@ -339,10 +318,17 @@ def _jsonld_templates() -> list[tuple[str, dict]]:
 
 def _job_texts() -> list[tuple[str, str]]:
     """(title, description HTML) of every recorded posting of every board: real job text."""
+    from crawler.sources.items import JobPosting
+    from crawler.tools.registry import json_boards, recorded_items
+
     texts = [(p["title"], p["description"]) for _page, p in _jsonld_templates()]
-    texts += [(r["text"], r.get("description") or "") for r in _records_lever()]
-    texts += [(r["title"], html.unescape(r.get("content") or "")) for r in _records_greenhouse()]
-    return [(t, d) for t, d in texts if t and d]
+    for board in json_boards():
+        texts += [
+            (item.title, item.description_html)
+            for item in recorded_items(board)
+            if isinstance(item, JobPosting)
+        ]  # fmt: skip
+    return [(t, d) for t, d in texts if isinstance(t, str) and t and isinstance(d, str) and d]
 
 
 def _slug(title: str, n: int) -> str:

@@ -1,20 +1,24 @@
-"""Bench-only spiders: product spiders made to take many responses, and their arguments
-from a setting so that ``scrapy crawlall`` (which passes no ``-a``) can run them.
+"""Bench-only spiders: the project's JSON API spiders made to take many responses, and their
+arguments from a setting so that ``scrapy crawlall`` (which passes no ``-a``) can run them.
 
-RemoteOK's API has one page, so the bench serves many (``remoteok.com/api?page=K``)
-and this subclass asks for them; its mapper and every other behaviour are
-RemoteOK's own. ``lever_bench`` and ``greenhouse_bench`` are Lever and Greenhouse as they
-are, with their companies given by the bench. Each takes its spider arguments from the
-``BENCH_SPIDER_ARGS`` setting (``{"lever_bench": {"companies": "a,b"}, ...}``), under any
-given with ``-a``. Loaded only when ``crawler.tools.bench.spiders`` is in ``SPIDER_MODULES`` (the
-bench and the fault suite add it), so ``scrapy list`` never shows them.
+An API board with one address (RemoteOK's ``/api``) has one page, so the bench serves many
+(``<address>?page=K``) and a subclass ``<name>_bench`` asks for them; its mapper and every
+other behaviour are the board's own. A platform (Lever, Greenhouse...) gets a ``<name>_bench``
+subclass too, as it is, with its companies given by the bench. Both are made here for every
+JSON API spider of the project (derived from the ``spiders`` package, never listed by hand).
+Each takes its spider arguments from the ``BENCH_SPIDER_ARGS`` setting
+(``{"lever_bench": {"companies": "a,b"}, ...}``), under any given with ``-a``. Loaded only
+when ``crawler.tools.bench.spiders`` is in ``SPIDER_MODULES`` (the bench and the fault suite
+add it), so ``scrapy list`` never shows them.
 """
 
 from __future__ import annotations
 
-from spiders.greenhouse import GreenhouseSpider
-from spiders.lever import LeverSpider
-from spiders.remoteok import RemoteOkSpider
+from scrapy.utils.misc import walk_modules_iter
+from scrapy.utils.spider import iter_spider_classes
+
+from crawler.sources.jsonapi import JsonApiSpider
+from crawler.sources.platform import PlatformSpider
 
 
 class BenchArguments:
@@ -32,21 +36,30 @@ class BenchArguments:
         return None
 
 
-class BenchRemoteOkSpider(BenchArguments, RemoteOkSpider):
-    name = "remoteok_bench"
+def _bench(base: type[JsonApiSpider]) -> type[JsonApiSpider]:
+    attrs = {"name": f"{base.name}_bench", "__module__": __name__}
+    if not issubclass(base, PlatformSpider):
 
-    def __init__(self, *args, pages: str = "1", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.start_urls = [
-            f"https://remoteok.com/api?page={page.strip()}"
-            for page in pages.split(",")
-            if page.strip()
-        ]
+        def __init__(self, *args, pages: str = "1", **kwargs):
+            base.__init__(self, *args, **kwargs)
+            self.start_urls = [
+                f"{url}?page={page.strip()}"
+                for url in base.start_urls
+                for page in pages.split(",")
+                if page.strip()
+            ]
+
+        attrs["__init__"] = __init__
+    return type(f"Bench{base.__name__}", (BenchArguments, base), attrs)
 
 
-class BenchLeverSpider(BenchArguments, LeverSpider):
-    name = "lever_bench"
+def _bench_spiders() -> dict[str, type]:
+    out = {}
+    for module in walk_modules_iter("spiders"):
+        for cls in iter_spider_classes(module):
+            if issubclass(cls, JsonApiSpider):
+                out[f"Bench{cls.__name__}"] = _bench(cls)
+    return out
 
 
-class BenchGreenhouseSpider(BenchArguments, GreenhouseSpider):
-    name = "greenhouse_bench"
+globals().update(_bench_spiders())

@@ -16,7 +16,6 @@ Figures only: nothing passes or fails.
 
 from __future__ import annotations
 
-import importlib
 import time
 from datetime import UTC, datetime
 
@@ -24,14 +23,13 @@ from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import problems
 from crawler.store.fingerprint import raw_fingerprint
 from crawler.store.rows import job_row
-from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
-from crawler.tools.bench.upsert import MAPPERS
+from crawler.tools.bench.corpus import JSON_SHAPES, SHAPES, derived_records
 
 STAGES = ("map", "validate", "fingerprint", "clean", "normalize", "row")
 
 
 def _items(shape: str, records: list[dict]) -> tuple[list, float]:
-    mapper = importlib.import_module(MAPPERS[shape]).parse_record
+    mapper = SHAPES[shape].recorded.spider.map_record  # the board's own (registry)
     board = {"company_slug": f"bench-{shape}", "company_name": None}
     started = time.perf_counter()
     items = [mapper(record, board) for record in records]

@@ -16,7 +16,6 @@ measured carry their full text.
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -26,13 +25,8 @@ from crawler.normalize.posting import clean_item, normalize_item
 from crawler.sources.items import JobPosting, problems
 from crawler.store.rows import FIELDS, job_row
 from crawler.store.store import Store
-from crawler.tools.bench.corpus import JSON_SHAPES, derived_records
+from crawler.tools.bench.corpus import JSON_SHAPES, SHAPES, derived_records
 
-MAPPERS = {
-    "remoteok": "spiders.remoteok",
-    "lever": "spiders.lever",
-    "greenhouse": "spiders.greenhouse",
-}
 PREFILL_CHUNK = 20_000
 PREFILL_TEXT = 500
 
@@ -42,7 +36,7 @@ def real_items(per_shape: int = 200, seed: int = 7) -> list[JobPosting]:
     now = datetime.now(UTC)
     items = []
     for shape in JSON_SHAPES:
-        mapper = importlib.import_module(MAPPERS[shape]).parse_record
+        mapper = SHAPES[shape].recorded.spider.map_record  # the board's own (registry)
         board = {"company_slug": f"bench-{shape}", "company_name": None}
         for record in derived_records(shape, per_shape, seed):
             item = mapper(record, board)
