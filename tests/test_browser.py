@@ -21,6 +21,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from crawler.tools.bench import analyst
+from crawler.tools.bench.corpus import JSON_SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "data" / "artifacts"
@@ -52,7 +53,7 @@ def browser(tmp_path_factory):
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "jobs.db"
-    analyst.build(path, 600, crawls=6, log=lambda *_: None)
+    analyst.build(path, 600, crawls=2 * len(JSON_SHAPES), log=lambda *_: None)
     return path
 
 

@@ -15,6 +15,7 @@ import pytest
 from crawler.analysis.report import pay_basis, report_data
 from crawler.store import rollups
 from crawler.tools.bench import analyst
+from crawler.tools.bench.corpus import JSON_SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = "date({}, 'weekday 0', '-6 days')"
@@ -25,7 +26,7 @@ def built(tmp_path_factory):
     """The database and the report ``python -m crawler.analysis.report`` wrote from it."""
     folder = tmp_path_factory.mktemp("report")
     db, out = folder / "jobs.db", folder / "report.html"
-    analyst.build(db, 900, crawls=6, log=lambda *_: None)
+    analyst.build(db, 900, crawls=2 * len(JSON_SHAPES), log=lambda *_: None)
     proc = subprocess.run(
         [sys.executable, "-m", "crawler.analysis.report", str(db), "-o", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,

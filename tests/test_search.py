@@ -13,6 +13,7 @@ from crawler.analysis.explore import canned_queries
 from crawler.analysis.search import BM25_WEIGHTS, SEARCH_SQL, fts_quote, search
 from crawler.store.store import Store
 from crawler.tools.bench import analyst
+from crawler.tools.bench.corpus import JSON_SHAPES
 from crawler.tools.bench.upsert import real_items
 
 WEIGHTS = ", ".join(map(str, BM25_WEIGHTS))
@@ -21,7 +22,7 @@ WEIGHTS = ", ".join(map(str, BM25_WEIGHTS))
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("search") / "jobs.db"
-    analyst.build(path, 1500, crawls=9, log=lambda *_: None)
+    analyst.build(path, 1500, crawls=3 * len(JSON_SHAPES), log=lambda *_: None)
     return path
 
 

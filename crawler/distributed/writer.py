@@ -34,7 +34,6 @@ from typing import Any
 import redis
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.commands.crawlall import BoardRun, read_crawl_row, summary_lines
 from crawler.distributed import stream
 from crawler.distributed.queue import WorkQueue
 from crawler.distributed.redisconn import TRANSIENT, patient
@@ -44,6 +43,7 @@ from crawler.store.dedupe import DedupeRules
 from crawler.store.health import HealthRules, record_health
 from crawler.store.lifecycle import LISTINGS_STAT, LifecycleRules
 from crawler.store.rows import now_iso
+from crawler.store.runs import BoardRun, read_crawl_row, summary_lines
 from crawler.store.schema import open_db
 from crawler.store.store import Store
 

@@ -25,17 +25,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.store.health import BOUNDS_PREFIX
+from crawler.signals import hit
 
 logger = logging.getLogger(__name__)
-
-
-def hit(crawler, name: str, why: str) -> None:
-    """Count a bound hit and log it once per bound."""
-    stats = crawler.stats
-    if not stats.get_value(BOUNDS_PREFIX + name):
-        logger.error("crawl stopped at a bound: %s: %s", name, why)
-    stats.inc_value(BOUNDS_PREFIX + name)
 
 
 class CrawlBounds:

@@ -38,7 +38,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as tx
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
-from crawler.store.health import UNREACHABLE, UNREACHABLE_ROBOTS
+from crawler.signals import UNREACHABLE, UNREACHABLE_ROBOTS, Unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -70,14 +70,6 @@ _MAY_BE_TLS = (
     ResponseNeverReceived,
     tx.ConnectionLost,
 )
-
-
-class Unreachable(IgnoreRequest):
-    """A request that could not reach its host; the one log line has been written."""
-
-    def __init__(self, kind: str, detail: str):
-        super().__init__(f"{kind}: {detail}")
-        self.kind = kind
 
 
 def _chain(exc: BaseException):

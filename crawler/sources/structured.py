@@ -64,8 +64,7 @@ from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.normalize.dates import is_future, to_utc_iso
-from crawler.runtime.bounds import hit
-from crawler.runtime.network import Unreachable
+from crawler.signals import Unreachable, hit
 from crawler.sources.boards import job_url_regex
 from crawler.sources.items import JobPosting, Reject
 from crawler.sources.jsonld import extract_jobpostings, map_jobposting

@@ -86,6 +86,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from crawler.signals import BOUNDS_PREFIX, UNREACHABLE, UNREACHABLE_ROBOTS
 from crawler.sources.items import item_fields
 
 # Fields that say when/where we saw a posting, or what we could not read, not what the board
@@ -120,9 +121,6 @@ def filled_from_mask(mask: int) -> list[str]:
     return [name for i, name in enumerate(FILL_FIELDS) if mask >> i & 1]
 
 
-# Requests that never got an answer (crawler/runtime/network.py): per kind under UNREACHABLE/.
-UNREACHABLE = "jobcrawl/unreachable"
-UNREACHABLE_ROBOTS = "jobcrawl/unreachable_robots"
 FILL_ITEMS = FILL_PREFIX + ITEMS
 GIVEN_ITEMS = GIVEN_PREFIX + ITEMS
 GIVEN = "given:"  # key prefix of the as-given rates in ``fill_rates``
@@ -134,8 +132,6 @@ UNREADABLE = {
     "jobcrawl/sitemap_errors": "sitemaps not fetched",
     "jobcrawl/redirected_away": "listings redirected away from themselves",
 }
-# Crawl stats of bounds a crawl hit (crawler/runtime/bounds.py): what it did not read is unknown.
-BOUNDS_PREFIX = "jobcrawl/bounds/"
 
 
 @dataclass(frozen=True)
