@@ -47,6 +47,7 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         "peak RSS, JSON-API full crawl (MB)",
         "stage, us per item",
         "crawlall wall time / slowest board alone",
+        "crawlall recrawl (unchanged) / slowest alone",
         "the same, one board after another",
         "the same boards in one reactor",
     ):
@@ -85,7 +86,8 @@ def test_bench_prints_every_ratio_and_crawls_the_whole_corpus(tmp_path):
         assert run["stored"] == run["postings"] > 0, run
     assert crawlall["concurrent"]["postings"] == 600
     summary = report["summary"]
-    for key in ("crawlall_concurrent_vs_slowest", "crawlall_sequential_vs_slowest"):
+    for key in ("crawlall_concurrent_vs_slowest", "crawlall_sequential_vs_slowest",
+                "crawlall_recrawl_concurrent_vs_slowest"):  # fmt: skip
         assert isinstance(summary[key], float) and summary[key] > 0
     for key in ("json_full_vs_bare", "full_vs_tutorial", "sitemap_recrawl_requests",
                 "json_recrawl_cpu", "unchanged_cpu_per_posting"):  # fmt: skip

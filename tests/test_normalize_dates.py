@@ -30,6 +30,9 @@ NOW = datetime(2026, 3, 16, 12, 0, 0, tzinfo=UTC)
         ("Posted: Dec 8, 2020", "2020-12-08T00:00:00Z"),
         ("2020/12/08", "2020-12-08T00:00:00Z"),
         ("Tue, 08 Dec 2020 10:00:00 +0100", "2020-12-08T09:00:00Z"),
+        ("2024-06-14 16:11:01 UTC", "2024-06-14T16:11:01Z"),  # Recruitee: the zone as a word
+        ("2024-06-14T16:11 gmt", "2024-06-14T16:11:00Z"),
+        ("2024-13-14 16:11:01 UTC", None),  # no month 13, with or without the zone's name
     ],
 )
 def test_absolute_dates(value, expected):

@@ -29,6 +29,10 @@ from dateutil.relativedelta import relativedelta
 _MS_THRESHOLD = 10**11
 _NUMERIC = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
+# An ISO 8601 date and time followed by the UTC zone's name, not its offset.
+_UTC_NAMED = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:UTC|GMT)$", re.I
+)
 _DIGIT = re.compile(r"\d")
 
 _PREFIX = re.compile(
@@ -134,6 +138,12 @@ def parse_datetime(value, now: datetime | None = None) -> datetime | None:
         return _checked(datetime.fromisoformat(text))
     except ValueError:
         pass
+    zoned = _UTC_NAMED.match(text)
+    if zoned:  # "2024-06-14 16:11:01 UTC" (Recruitee): ISO 8601 with the zone as a word
+        try:
+            return _checked(datetime.fromisoformat(zoned[1]).replace(tzinfo=UTC))
+        except ValueError:
+            pass
     text = _PREFIX.sub("", text).strip()
     moment = relative(text, now)
     if moment is not None:

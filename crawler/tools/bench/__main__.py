@@ -22,7 +22,8 @@ One run, in this order, against a replay server on 127.0.0.1 (no network):
    (the default), each a whole command timed from the outside (interpreter start, lock
    and summary included): "crawlall wall time / slowest board alone" (target <= 1.25)
    beside the sequential figure and beside step 3b's one-reactor run of the same boards
-   (the design crawlall did not choose; ``docs/performance.md``);
+   (the design crawlall did not choose; ``docs/performance.md``); then each crawlall again
+   into its database, the scheduled recrawl (every posting unchanged), timed the same way;
 4. the corpus rewritten with 5% of postings changed and 2% gone, and crawled again
    into the same database: requests against the first crawl (target <= 1/10 for the
    sitemap board), rows written, and the JSON-API recrawl's CPU against the first
@@ -274,7 +275,8 @@ class Bench:
 
     def crawlall(self, label: str, manifests: list[ShapeManifest], *options: str) -> dict:
         """``scrapy crawlall`` of ``manifests``' boards with the project's politeness, into a
-        fresh database; the whole command timed from the outside."""
+        fresh database, then again into the same database (the scheduled recrawl: every
+        posting unchanged); each command timed from the outside."""
         spiders = [bench_spider(m.shape) for m in manifests]
         settings = {
             **{k: v for k, v in LOCAL.items() if k not in POLITENESS},
@@ -291,15 +293,8 @@ class Bench:
             else:
                 text = json.dumps(value) if isinstance(value, dict) else str(value)
             cmd += ["-s", f"{key}={text}"]
-        started, cpu_before = time.perf_counter(), _children_cpu()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        cpu = _children_cpu() - cpu_before
-        (self.logs / f"{label}.out.txt").write_text(proc.stdout + proc.stderr)
-        if proc.returncode != 0:
-            raise SystemExit(
-                f"bench crawlall {label} failed:\n{proc.stdout}\n{proc.stderr[-5000:]}"
-            )
+        seconds, cpu = self._timed(label, cmd)
+        recrawl_seconds, recrawl_cpu = self._timed(f"{label}_recrawl", cmd)
         with closing(sqlite3.connect(settings["JOBS_DB"])) as conn:
             stored = conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
             stats = [json.loads(r[0]) for r in conn.execute("SELECT stats FROM crawls")]
@@ -311,6 +306,8 @@ class Bench:
             # CPU (user + system) of the command and its board processes: with the wall time,
             # whether the run waited on politeness or on the cores.
             "cpu_seconds": cpu,
+            "recrawl_seconds": recrawl_seconds,
+            "recrawl_cpu_seconds": recrawl_cpu,
             "postings": sum(m.postings for m in manifests),
             "stored": stored,
             "requests": sum(s.get("downloader/request_count", 0) for s in stats),
@@ -325,9 +322,23 @@ class Bench:
         log(
             f"  {label}: {stored:,} postings of {', '.join(spiders)} in {seconds:.1f} s"
             f" ({cpu:.1f} s CPU; batches waited {figures['lock_wait_s']:.1f} s for the write"
-            f" lock, at most {figures['lock_wait_max_s']:.1f} s)"
+            f" lock, at most {figures['lock_wait_max_s']:.1f} s); recrawl {recrawl_seconds:.1f} s"
+            f" ({recrawl_cpu:.1f} s CPU)"
         )
         return figures
+
+    def _timed(self, label: str, cmd: list[str]) -> tuple[float, float]:
+        """Wall and CPU seconds (the command and its board processes) of one crawlall."""
+        started, cpu_before = time.perf_counter(), _children_cpu()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
+        (self.logs / f"{label}.out.txt").write_text(proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"bench crawlall {label} failed:\n{proc.stdout}\n{proc.stderr[-5000:]}"
+            )
+        return seconds, cpu
 
     def crawlall_figures(self, manifests: list[ShapeManifest]) -> dict:
         """Each board alone, then all one after another and side by side."""
@@ -504,6 +515,15 @@ def crawlall_summary(runs: dict, crawlall: dict) -> dict:
         "crawlall_concurrent_vs_slowest": _ratio(crawlall["concurrent"]["seconds"], slowest),
         "crawlall_sequential_vs_slowest": _ratio(crawlall["sequential"]["seconds"], slowest),
     }
+    if "recrawl_seconds" in crawlall["concurrent"]:
+        again = max(r["recrawl_seconds"] for r in crawlall["alone"].values())
+        out["crawlall_recrawl_slowest_alone_s"] = again
+        out["crawlall_recrawl_concurrent_vs_slowest"] = _ratio(
+            crawlall["concurrent"]["recrawl_seconds"], again
+        )
+        out["crawlall_recrawl_sequential_vs_slowest"] = _ratio(
+            crawlall["sequential"]["recrawl_seconds"], again
+        )
     if "json_full_polite" in runs:
         out["one_reactor_vs_slowest"] = _ratio(runs["json_full_polite"]["process_seconds"], slowest)
     return out
@@ -581,6 +601,15 @@ def crawlall_lines(s: dict, t: dict) -> list[str]:
             f"{'  the same boards in one reactor':<44}"
             f"{fmt(s['one_reactor_vs_slowest']):>9}  (the design not chosen)"
         )
+    if "crawlall_recrawl_concurrent_vs_slowest" in s:
+        ratio = s["crawlall_recrawl_concurrent_vs_slowest"]
+        lines += [
+            f"{'crawlall recrawl (unchanged) / slowest alone':<44}{fmt(ratio):>9}  "
+            f"<= {t['crawlall_vs_slowest']} {_mark(ratio, t['crawlall_vs_slowest'], False)}"
+            f" (the scheduled crawl; slowest alone {s['crawlall_recrawl_slowest_alone_s']:.1f} s)",
+            f"{'  the same, one board after another':<44}"
+            f"{fmt(s['crawlall_recrawl_sequential_vs_slowest']):>9}  (crawlall --jobs 1)",
+        ]
     return lines
 
 
