@@ -15,6 +15,7 @@ redis_server = distkit.redis_server  # the fixture
 
 DELAY = 0.4
 POLITE = {"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": 0}
+LOADED = 0.75  # the share of DELAY a gap may be seen at by the server (see below)
 
 
 def gaps_by_host(requests: list[tuple[float, str]]) -> dict[str, list[float]]:
@@ -62,8 +63,11 @@ def test_two_workers_send_no_host_requests_faster_than_one_process(
     assert min(crawled) > 0 and sum(crawled) == 8  # both workers crawled
     for host, gaps in distributed.items():
         fastest = min(gaps)
-        # One process keeps DELAY between a host's requests; so do two workers, within the
-        # replay server's clock jitter, across units and across workers.
-        assert min(single[host]) >= DELAY * 0.9, (host, sorted(single[host])[:3])
-        assert fastest >= DELAY * 0.9, (host, sorted(gaps)[:5])
+        # One process keeps DELAY between a host's requests when it sends them; so do two
+        # workers, across units and across workers. The server sees them a little late or
+        # early on a loaded machine (one process's gaps were seen down to 0.90 x DELAY in a
+        # CI run beside a database build): LOADED allows for it. Two workers that did not
+        # share the host's pace would show gaps near DELAY / 2 or 0.
+        assert min(single[host]) >= DELAY * LOADED, (host, sorted(single[host])[:3])
+        assert fastest >= DELAY * LOADED, (host, sorted(gaps)[:5])
         assert len(gaps) >= 8 * 4 // 2  # every page of the host's sites was fetched
