@@ -15,7 +15,7 @@ redis_server = distkit.redis_server  # the fixture
 
 DELAY = 0.4
 POLITE = {"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": 0}
-LOADED = 0.75  # the share of DELAY a gap may be seen at by the server (see below)
+LOADED = 0.85  # the share of the sender's pace the server may see (see the test)
 
 
 def gaps_by_host(requests: list[tuple[float, str]]) -> dict[str, list[float]]:
@@ -26,6 +26,11 @@ def gaps_by_host(requests: list[tuple[float, str]]) -> dict[str, list[float]]:
         host: [b - a for a, b in zip(sorted(t), sorted(t)[1:], strict=False)]
         for host, t in times.items()
     }
+
+
+def spans(gaps: list[float]) -> list[float]:
+    """The time two consecutive gaps of a host span (its requests i and i + 2)."""
+    return [a + b for a, b in zip(gaps, gaps[1:], strict=False)]
 
 
 def test_two_workers_send_no_host_requests_faster_than_one_process(
@@ -62,12 +67,13 @@ def test_two_workers_send_no_host_requests_faster_than_one_process(
     assert set(distributed) == set(single) == {"host-0.example.test", "host-1.example.test"}
     assert min(crawled) > 0 and sum(crawled) == 8  # both workers crawled
     for host, gaps in distributed.items():
-        fastest = min(gaps)
-        # One process keeps DELAY between a host's requests when it sends them; so do two
-        # workers, across units and across workers. The server sees them a little late or
-        # early on a loaded machine (one process's gaps were seen down to 0.90 x DELAY in a
-        # CI run beside a database build): LOADED allows for it. Two workers that did not
-        # share the host's pace would show gaps near DELAY / 2 or 0.
-        assert min(single[host]) >= DELAY * LOADED, (host, sorted(single[host])[:3])
-        assert fastest >= DELAY * LOADED, (host, sorted(gaps)[:5])
+        # One process keeps DELAY between a host's requests when it sends them; so must two
+        # workers, across units and across workers. The server stamps a request when it
+        # arrives, and on a loaded machine one may arrive late: a CI run beside a database
+        # build saw one process's gaps at 1.14 s then 0.12 s for a 0.4 s delay. A late
+        # arrival lengthens one gap and shortens the next by as much, so the span of two
+        # consecutive gaps is what the sender kept: 2 x DELAY (LOADED allows for the rest).
+        # Two workers not sharing the host's pace would span about DELAY, or less.
+        assert min(spans(single[host])) >= 2 * DELAY * LOADED, (host, single[host][:6])
+        assert min(spans(gaps)) >= 2 * DELAY * LOADED, (host, gaps[:6])
         assert len(gaps) >= 8 * 4 // 2  # every page of the host's sites was fetched
